@@ -1,0 +1,1 @@
+"""Language-aware text handling: normalisation, language id (segmentation later)."""
