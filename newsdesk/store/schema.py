@@ -1,0 +1,55 @@
+"""The SQLite schema as an ordered list of migrations.
+
+`PRAGMA user_version` records how many migrations a store has had; opening a
+store applies the missing ones inside one transaction, so a store is always at
+exactly one version. A store from a newer newsdesk is refused, not guessed at.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: articles, URL aliases of duplicates, ingest failures
+    """
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        external_id TEXT,
+        url TEXT,
+        canonical_url TEXT NOT NULL UNIQUE,
+        content_hash TEXT NOT NULL,
+        title TEXT NOT NULL,
+        lead TEXT,
+        paragraphs TEXT NOT NULL,
+        images TEXT NOT NULL DEFAULT '[]',
+        tags TEXT NOT NULL DEFAULT '[]',
+        authors TEXT NOT NULL DEFAULT '[]',
+        language TEXT NOT NULL,
+        source_name TEXT,
+        source_domain TEXT,
+        source_label TEXT,
+        original_source TEXT,
+        published TEXT,
+        published_utc TEXT,
+        published_source TEXT,
+        published_tz_assumed INTEGER NOT NULL DEFAULT 0,
+        fetched TEXT,
+        first_seen TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        raw_kind TEXT NOT NULL,
+        raw BLOB,
+        origin TEXT,
+        encoding TEXT,
+        extractor_version TEXT
+    );
+    CREATE INDEX articles_content_hash ON articles(content_hash);
+    CREATE INDEX articles_published_utc ON articles(published_utc);
+    CREATE INDEX articles_language ON articles(language);
+    CREATE INDEX articles_source_name ON articles(source_name);
+    CREATE INDEX articles_external_id ON articles(external_id);
+    CREATE TABLE url_aliases (
+        url TEXT PRIMARY KEY,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
+    );
+    """,
+]
+
+LATEST_VERSION = len(MIGRATIONS)
