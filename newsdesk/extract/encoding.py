@@ -52,6 +52,10 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_:.\-]+)""", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+_BINARY_MAGIC = ((b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+                 (b"%PDF", "PDF document"), (b"PK\x03\x04", "ZIP archive"),
+                 (b"\x1f\x8b", "gzip data"), (b"\x7fELF", "executable"),
+                 (b"RIFF", "RIFF media"), (b"\x00\x00\x00", "binary data"))
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _LETTER_MARKS = {"\u0302", "\u0306", "\u031b", "\u0308", "\u0327", "\u0304", "\u030c",
                  "\u030a"}
@@ -168,8 +172,12 @@ def decode_bytes(data: bytes, header: str | None = None, where: str = "input") -
         if data.startswith(bom):
             return Decoded(_nfc(data.decode(codec, errors="replace")), codec, None, "bom")
     head = data[:8192]
-    if head.count(b"\x00") > max(2, len(head) // 100):
-        raise DecodeError(where, "binary file (NUL bytes), not text or HTML")
+    for magic, kind in _BINARY_MAGIC:
+        if head.startswith(magic):
+            raise DecodeError(where, f"binary file ({kind}), not text or HTML")
+    if b"\x00" in head:
+        # No text encoding we read uses NUL; UTF-16 without a BOM is not supported.
+        raise DecodeError(where, "binary file (contains NUL bytes), not text or HTML")
     declared = declared_charset(data, header)
     declared_codec = codec_for(declared)
     text = _strict(data, "utf-8")

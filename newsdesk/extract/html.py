@@ -41,6 +41,9 @@ MAX_PAGE_BYTES = 10 * 1024 * 1024  # larger "pages" are dumps or attacks, not ar
 # boilerplate when its class or heading says so; more means it is the article.
 BOX_MAX_SHARE = 0.3
 LINK_DENSE = 0.5
+# Less body than this is a menu or an error page, not an article (one short
+# Chinese sentence is ~30 characters).
+MIN_BODY_CHARS = 30
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "form", "button", "select",
               "input", "textarea", "iframe")
@@ -239,7 +242,7 @@ def extract_html(
     author_keys = {fold_key(a) for a in meta.authors}
     while paragraphs and fold_key(paragraphs[-1]) in author_keys:
         paragraphs.pop()  # a byline repeated under the text is not body
-    if not paragraphs:
+    if sum(len(p) for p in paragraphs) < MIN_BODY_CHARS:
         raise EmptyPageError(where, "no article text found (navigation or boilerplate only)")
 
     title = meta.title or paragraphs[0][:120]

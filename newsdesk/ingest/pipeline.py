@@ -153,7 +153,10 @@ def iter_files(paths: list[Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path).parts
-                if child.is_file() and not any(part.startswith(".") for part in rel):
+                if any(part.startswith(".") for part in rel):
+                    continue
+                # A dangling link is reported (as "no such file"), not silently skipped.
+                if child.is_file() or (child.is_symlink() and not child.exists()):
                     yield child
         else:
             yield path

@@ -1,0 +1,114 @@
+"""FastAPI application: article list, article view, JSON API with OpenAPI.
+
+Each request opens its own store connection (SQLite connections must not be
+shared across the server's worker threads; opening one costs well under a
+millisecond). Templates autoescape everything: article text is third-party
+input and may contain markup.
+"""
+
+# No `from __future__ import annotations`: FastAPI resolves the local dependency
+# aliases below at definition time.
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from newsdesk.errors import NotFoundError
+from newsdesk.store import ArticleFilter, SQLiteStore, open_store
+
+HERE = Path(__file__).parent
+PAGE_SIZE = 30
+LANGUAGE_NAMES = {"zh": "中文", "zh-Hans": "中文（简体）", "zh-Hant": "中文（繁體）",
+                  "vi": "Tiếng Việt", "en": "English", "lo": "ລາວ", "th": "ไทย", "und": "?"}
+
+
+def _day(value: str | None, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(status_code=422, detail=f"{value!r} is not a date") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed + timedelta(days=1) if end and len(value) == 10 else parsed
+
+
+def create_app(data_dir: Path) -> FastAPI:
+    # Open once at start-up so a broken or newer store fails fast, not per request.
+    open_store(data_dir).close()
+    app = FastAPI(title="newsdesk", version="0.1.0",
+                  description="Multilingual news search and briefing engine.")
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["language_names"] = LANGUAGE_NAMES
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def store() -> Iterator[SQLiteStore]:
+        s = open_store(data_dir)
+        try:
+            yield s
+        finally:
+            s.close()
+
+    StoreDep = Annotated[SQLiteStore, Depends(store)]
+
+    def filters(lang: str | None, source: str | None, since: str | None,
+                until: str | None) -> ArticleFilter:
+        return ArticleFilter(language=lang or None, source=source or None,
+                             since=_day(since), until=_day(until, end=True))
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request, s: StoreDep, page: Annotated[int, Query(ge=1)] = 1,
+             lang: str | None = None, source: str | None = None, since: str | None = None,
+             until: str | None = None) -> HTMLResponse:
+        f = filters(lang, source, since, until)
+        total = s.count(f)
+        articles = s.list(f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        stats = s.stats()
+        return templates.TemplateResponse(request, "list.html", {
+            "articles": articles, "total": total, "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)), "stats": stats,
+            "lang": lang or "", "source": source or "", "since": since or "",
+            "until": until or "",
+        })
+
+    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    def article_page(request: Request, article_id: str, s: StoreDep) -> HTMLResponse:
+        try:
+            article = s.get(article_id)
+        except NotFoundError:
+            return templates.TemplateResponse(request, "missing.html",
+                                              {"article_id": article_id}, status_code=404)
+        return templates.TemplateResponse(request, "article.html", {"a": article})
+
+    @app.get("/api/articles", summary="List articles, newest first")
+    def api_list(s: StoreDep, lang: str | None = None, source: str | None = None,
+                 since: str | None = None, until: str | None = None,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+        f = filters(lang, source, since, until)
+        return {"total": s.count(f),
+                "articles": [a.summary_json() for a in s.list(f, limit=limit, offset=offset)]}
+
+    @app.get("/api/articles/{article_id}", summary="One article with numbered paragraphs")
+    def api_article(article_id: str, s: StoreDep) -> dict[str, Any]:
+        try:
+            return s.get(article_id).to_json()
+        except NotFoundError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+
+    @app.get("/api/stats", summary="Counts by language, source and day")
+    def api_stats(s: StoreDep) -> dict[str, Any]:
+        return s.stats()
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

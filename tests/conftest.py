@@ -1,0 +1,46 @@
+"""Shared fixtures: the real third-party corpus in ../shared and the CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+SEEDS = SHARED / "seeds"
+CORPUS = SHARED / "corpus"
+DEMO = REPO / "demo"
+
+
+def need_shared() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is absent on this machine")
+
+
+@pytest.fixture
+def shared() -> Path:
+    need_shared()
+    return SHARED
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def run_cli(*args: str, data: Path | None = None, env: dict[str, str] | None = None,
+            check: bool = False, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the real `newsdesk` CLI in a subprocess, as a user would."""
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    cmd = [sys.executable, "-m", "newsdesk"]
+    if data is not None:
+        cmd += ["--data", str(data)]
+    result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=full_env,
+                            timeout=timeout, cwd=REPO)
+    if check and result.returncode != 0:
+        raise AssertionError(f"newsdesk {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
