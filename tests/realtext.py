@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from tests.conftest import CORPUS, need_shared
 
 
+@lru_cache(maxsize=1)
+def _vietnews_files() -> list[Path]:
+    return sorted((CORPUS / "news" / "vietnews").glob("*.txt.seg"))
+
+
 def vietnamese_article(n: int = 0) -> tuple[str, list[str]]:
     """Title and body paragraphs of the n-th vietnews article, `_` joins removed."""
     need_shared()
-    path = sorted((CORPUS / "news" / "vietnews").glob("*.txt.seg"))[n]
+    path = _vietnews_files()[n]
     lines = [ln.strip().replace("_", " ") for ln in path.read_text("utf-8").splitlines()]
     lines = [re.sub(r"\s+([,.;:?!)”])", r"\1", ln) for ln in lines if ln]
     return lines[0], lines[1:]
