@@ -5,7 +5,7 @@ Fields (all optional but a title or text; unknown fields are ignored):
 | field | meaning |
 |---|---|
 | `id` | the caller's id, kept as the article's external id (search results carry it) |
-| `url` | article URL; the dedup key when present |
+| `url` | article URL (http/https only; others are ignored); the dedup key when present |
 | `title` | headline |
 | `text` or `paragraphs` | body: a string (paragraphs split at blank lines, else at newlines) or a list |
 | `lead` | standfirst, if different from the first paragraph |
@@ -88,12 +88,15 @@ def page_from_record(record: dict[str, Any], where: str) -> ExtractedPage:
     language = str(record.get("language") or "") or detect_language(
         f"{title}\n{' '.join(paragraphs)}").code
     lead = normalize_paragraph(str(record.get("lead") or "")) or paragraphs[0]
+    url = str(record.get("url") or "").strip() or None
+    if url and not url.lower().startswith(("http://", "https://")):
+        url = None  # javascript:, file: and the like are not article addresses
     return ExtractedPage(
         title=title,
         paragraphs=paragraphs,
         lead=lead,
-        url=str(record["url"]) if record.get("url") else None,
-        canonical_url=str(record["url"]) if record.get("url") else None,
+        url=url,
+        canonical_url=url,
         source_name=str(record["source"]) if record.get("source") else None,
         source_domain=str(record["source_domain"]) if record.get("source_domain") else None,
         published=published,
