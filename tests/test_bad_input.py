@@ -51,7 +51,7 @@ def make_batch(folder: Path) -> dict[str, Path]:
     for n in range(3):
         t, b = realtext.vietnamese_article(30 + n)
         lines.append(json.dumps({"id": f"v{n}", "title": t, "text": "\n\n".join(b),
-                                 "published": "2025-03-0%dT08:00:00+07:00" % (n + 1)},
+                                 "published": f"2025-03-0{n + 1}T08:00:00+07:00"},
                                 ensure_ascii=False))
     lines.insert(2, lines[1][: len(lines[1]) // 2])  # a truncated line in the middle
     files["jsonl"].write_text("\n".join(lines) + "\n", "utf-8")
@@ -82,7 +82,7 @@ def test_bad_files_each_get_one_clear_message(tmp_path: Path) -> None:
     jsonl_errors = [ln for ln in errors.splitlines() if "h_dump.jsonl:3" in ln]
     assert len(jsonl_errors) == 1 and "invalid JSON" in jsonl_errors[0]
     summary = result.stdout.strip().splitlines()[-1]
-    assert summary == "5 new, 7 failed", summary  # 6 files + 1 JSONL line + missing path  # good, broken, 3 JSONL lines
+    assert summary == "5 new, 7 failed", summary  # 5 bad files, 1 JSONL line, 1 missing
 
 
 def test_json_output_counts_every_item(tmp_path: Path) -> None:

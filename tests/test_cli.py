@@ -98,7 +98,7 @@ def test_data_dir_from_environment(tmp_path: Path) -> None:
 
 def test_reextract_rebuilds_from_stored_raw(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    html, _, url = realtext.fundus_page("vn", "VnExpress")
+    html, _, _url = realtext.fundus_page("vn", "VnExpress")
     page = tmp_path / "page.html"
     page.write_bytes(html)
     run_cli("ingest", str(page), str(SEEDS), data=data, check=True)

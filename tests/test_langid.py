@@ -29,7 +29,7 @@ def test_vietnamese_without_tone_marks_still_detected_by_model() -> None:
 def test_chinese_news_is_simplified_and_traditional_is_detected() -> None:
     stories = realtext.chinese_stories("20250301")[:4]
     to_traditional = opencc.OpenCC("s2t")
-    for title, body in stories:
+    for _title, body in stories:
         assert detect_language(body).code == "zh-Hans"
         assert detect_language(to_traditional.convert(body)).code == "zh-Hant"
     assert chinese_script("臺灣的鐵路與經濟發展") == "Hant"
@@ -37,7 +37,7 @@ def test_chinese_news_is_simplified_and_traditional_is_detected() -> None:
 
 
 def test_thai_and_lao_by_script() -> None:
-    title, body = realtext.thai_release(3)
+    _title, body = realtext.thai_release(3)
     assert detect_language(body).code == "th"
     for text in realtext.lao_texts(5):
         guess = detect_language(text)

@@ -87,7 +87,7 @@ Share Facebook X LinkedIn
 
 Night trains return to the Mekong line after a two-year pause
 
-Passenger night trains will run again between Vientiane and the border from next month, the operator said on Tuesday.
+Passenger night trains will run again between Vientiane and the border from June, it said.
 Sleeper carriages at the depot in Vientiane. (Photo: Mekong Herald)
 
 The service had been suspended while the track was upgraded.
@@ -133,8 +133,8 @@ def test_rules_generalise_to_other_saved_pages() -> None:
     _, [page] = parse_text_file(OTHER_SAVED_PAGE, "other.txt")
     assert page.title == "Night trains return to the Mekong line after a two-year pause"
     assert page.paragraphs == [
-        "Passenger night trains will run again between Vientiane and the border from next "
-        "month, the operator said on Tuesday.",
+        "Passenger night trains will run again between Vientiane and the border from June, "
+        "it said.",
         "The service had been suspended while the track was upgraded.",
         "Tickets go on sale on Friday, with fares starting at 120,000 kip.",
     ]

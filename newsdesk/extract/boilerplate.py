@@ -120,7 +120,7 @@ def clean_lines(lines: list[str], title: str | None = None) -> CleanedText:
         if is_box_heading(line):
             out.dropped.append(line)
             i += 1
-            while i < len(items) and not is_prose(items[i]) or (
+            while (i < len(items) and not is_prose(items[i])) or (
                 i < len(items) and doubled_text(items[i])
             ):
                 out.dropped.append(items[i])

@@ -48,9 +48,10 @@ DATE_CLASS = re.compile(
 )
 
 _OFFSET = r"(?:\(?\s*(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?\s*\)?)?"
-_TIME = r"(?P<h>\d{1,2})\s*[:hH时時]\s*(?P<mi>\d{2})(?:[:：](?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
+_TIME = (r"(?P<h>\d{1,2})\s*[:hH时時]\s*(?P<mi>\d{2})(?:[:：](?P<s>\d{2}))?"
+         r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?")
 _EN_MONTHS = {m: i for i, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 _TH_MONTHS = {
     "ม.ค.": 1, "ก.พ.": 2, "มี.ค.": 3, "เม.ย.": 4, "พ.ค.": 5, "มิ.ย.": 6, "ก.ค.": 7,
     "ส.ค.": 8, "ก.ย.": 9, "ต.ค.": 10, "พ.ย.": 11, "ธ.ค.": 12, "มกราคม": 1,
@@ -179,9 +180,9 @@ def date_in_text(text: str, offset_hours: int | None) -> PublishDate | None:
     best: tuple[int, re.Match[str]] | None = None
     for pattern in _TEXT_PATTERNS:
         match = pattern.search(text)
-        if match and (best is None or match.start() < best[0]):
-            if _from_match(match) is not None:
-                best = (match.start(), match)
+        if (match and (best is None or match.start() < best[0])
+                and _from_match(match) is not None):
+            best = (match.start(), match)
     if best is None:
         return None
     parsed = _from_match(best[1])

@@ -137,9 +137,8 @@ def readability(text: str) -> float:
     han = common_han = 0
     for ch in sample:
         cat = unicodedata.category(ch)
-        if (cat in ("Cc", "Co", "Cn") and ch not in "\n\r\t") or ch == "\ufffd":
-            bad += 1
-        elif ch in _LATIN1_SYMBOLS:
+        control = cat in ("Cc", "Co", "Cn") and ch not in "\n\r\t"
+        if control or ch == "\ufffd" or ch in _LATIN1_SYMBOLS:
             bad += 1
         elif "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf":
             han += 1

@@ -149,9 +149,9 @@ def strip_boilerplate(tree: HtmlElement) -> None:
         if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("html", "body"):
             continue
         marker = f"{el.get('class') or ''} {el.get('id') or ''}".strip()
-        if marker and patterns.BOILERPLATE_CLASS.search(marker):
-            if _text_len(el) < BOX_MAX_SHARE * total and not el.xpath(".//h1"):
-                _remove(el)
+        if (marker and patterns.BOILERPLATE_CLASS.search(marker)
+                and _text_len(el) < BOX_MAX_SHARE * total and not el.xpath(".//h1")):
+            _remove(el)
     for el in list(tree.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue

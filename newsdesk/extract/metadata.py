@@ -24,7 +24,9 @@ ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting"
                  "analysisnewsarticle", "opinionnewsarticle", "webpage", "liveblogposting"}
 # "Title — Site" separators; the part that names the site is dropped.
 _TITLE_SEPARATORS = re.compile(r"\s*(?:--|——|\|\||[|｜_])\s*|\s+[\-–—»·:]\s+")
-_BYLINE_NOISE = re.compile(r"^(by|bởi|theo|作者|记者|記者|文|图|編輯|编辑|责任编辑)\s*[:：/]?\s*", re.I)
+_BYLINE_NOISE = re.compile(
+    r"^(by|bởi|theo|作者|记者|記者|文|图|編輯|编辑|责任编辑)\s*[:：/]?\s*", re.I
+)
 
 
 @dataclass

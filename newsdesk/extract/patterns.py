@@ -72,7 +72,8 @@ CAPTION_CREDIT = re.compile(
         [(\[（]\s*(ảnh|nguồn|nguồn\s+ảnh|photo|photos|image|picture|credit|ภาพ|ພາບ)
             \s*[:：]\s*[^)\]）]{1,80}[)\]）]\s*\.?
       | \b(ảnh|photo|photos|image|credit)\s*:\s*[^.:]{1,60}\.?
-      | [(（]\s*(图片来源|圖片來源|摄影|攝影|图|圖|资料图|資料圖|供图|供圖)\s*[:：／/]?\s*[^)）]{1,60}[)）]
+      | [(（]\s*(图片来源|圖片來源|摄影|攝影|图|圖|资料图|資料圖|供图|供圖)
+            \s*[:：／/]?\s*[^)）]{1,60}[)）]
       | [(（][^)）]{1,40}(摄|攝)[)）]
       | ^(图|圖)\s*[／/:：]
     )\s*$""",
@@ -95,7 +96,7 @@ CREDIT_MAX_CHARS = 120
 
 # Sentence-final punctuation across our languages: a line without it is more
 # likely a title, a link or a label than a paragraph of prose.
-SENTENCE_END = tuple(".!?。！？…\"'”’」』)）:：;；") + ("ฯ",)
+SENTENCE_END = (*tuple(".!?。！？…\"'”’」』)）:：;；"), "ฯ")
 
 # Structural class/id words of boilerplate containers in HTML templates.
 BOILERPLATE_CLASS = re.compile(

@@ -7,7 +7,7 @@ Fields (all optional but a title or text; unknown fields are ignored):
 | `id` | the caller's id, kept as the article's external id (search results carry it) |
 | `url` | article URL (http/https only; others are ignored); the dedup key when present |
 | `title` | headline |
-| `text` or `paragraphs` | body: a string (paragraphs split at blank lines, else at newlines) or a list |
+| `text` or `paragraphs` | body: a list, or a string split at blank lines (else newlines) |
 | `lead` | standfirst, if different from the first paragraph |
 | `published` | ISO 8601; without an offset it is read as UTC and flagged as assumed |
 | `source`, `source_domain` | outlet name and domain |

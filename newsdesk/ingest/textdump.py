@@ -14,7 +14,7 @@ article page, cleaned with the same line rules the HTML extractor uses.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from newsdesk.errors import EmptyPageError
 from newsdesk.extract.boilerplate import (
@@ -31,8 +31,8 @@ from newsdesk.text.normalize import normalize_paragraph, normalize_text
 
 # "人民网-国际频道 原创稿· 2025-11-03 09:00" — a middle dot (or bullet) then a date.
 RESULT_META = re.compile(
-    r"^(?P<source>.+?)\s*[·•|]\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2})?))?"
-    r"\s*$"
+    r"^(?P<source>.+?)\s*[·•|]\s*(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2})?))?\s*$"
 )
 # Lines of a results page's chrome, not results.
 RESULTS_CHROME = {"search documents", "search results", "搜索结果", "kết quả tìm kiếm"}
@@ -47,7 +47,7 @@ KNOWN_HEADINGS = ("Summary by Categories", "Summary by Sections", "Core Points",
 LABEL_MAX_CHARS = 4
 # The seed's aggregator prints times in UTC (a Vientiane "12月3日电" dateline is
 # stamped 2025-12-02 17:13), so dump times without an offset are read as UTC.
-DEFAULT_DUMP_OFFSET = timezone.utc
+DEFAULT_DUMP_OFFSET = UTC
 
 
 def is_results_page(lines: list[str]) -> bool:

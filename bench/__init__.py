@@ -1,0 +1,1 @@
+"""Benchmarks for newsdesk (run as scripts, e.g. `python bench/extraction.py`)."""
