@@ -3,11 +3,13 @@
 Order of trust (each step only runs if the previous found nothing):
 1. JSON-LD `datePublished` of an article object;
 2. publish-time meta tags (`article:published_time`, `itemprop=datePublished`…);
-3. a date printed in the page's date/byline elements, in the local style of
-   Vietnamese, Chinese, Thai, Lao or English sites, with its time and its
-   "GMT+7" if shown;
-4. a date in the URL path;
-5. htmldate's extensive search (day precision).
+3. htmldate's extensive search gives the day; a date printed in the page's
+   date/byline elements on that same day (in the local style of Vietnamese,
+   Chinese, Thai, Lao or English sites) refines it with the time and the
+   "GMT+7" if shown. A printed date is taken alone only when htmldate finds
+   nothing: on MediaCloud 2020, printed dates that disagree with htmldate were
+   mostly related stories' dates (bench/extraction.py);
+4. a date in the URL path.
 Steps 1–3 keep the time and the stated offset; where a page gives a wall-clock
 time without an offset we apply the outlet's local zone (from its TLD or
 language) and flag the offset as assumed. A page with no date gets None plus a
@@ -238,6 +240,26 @@ def _date_elements_text(tree: HtmlElement) -> list[str]:
     return texts
 
 
+def _visible_date(tree: HtmlElement, offset: int | None, anchor: date | None
+                  ) -> PublishDate | None:
+    """The page's printed date line, with its time and offset.
+
+    htmldate's day (when it found one) is the anchor: a printed date on another
+    day is more often a related story's date than the publish date, so it is
+    only taken when htmldate found nothing at all.
+    """
+    first: PublishDate | None = None
+    for text in _date_elements_text(tree):
+        parsed_iso = parse_iso(text)
+        found = _aware(parsed_iso, offset, "text") if parsed_iso else date_in_text(text, offset)
+        if found is None:
+            continue
+        if anchor is None or found.value.date() == anchor:
+            return found
+        first = first or found
+    return first if anchor is None else None
+
+
 def find_publish_date(
     tree: HtmlElement,
     raw_html: str,
@@ -253,13 +275,16 @@ def find_publish_date(
     value = _meta_date(tree)
     if value and (parsed := parse_iso(value)):
         return _aware(parsed, offset, "meta"), None
-    for text in _date_elements_text(tree):
-        parsed_iso = parse_iso(text)
-        if parsed_iso:
-            return _aware(parsed_iso, offset, "text"), None
-        found = date_in_text(text, offset)
-        if found:
-            return found, None
+    try:
+        anchor = htmldate.find_date(raw_html, extensive_search=True, original_date=True, url=url)
+    except Exception:  # htmldate raises on odd trees; a missing date is the answer
+        anchor = None
+    anchor_day = parse_iso(anchor) if anchor else None
+    text_date = _visible_date(tree, offset, anchor_day.date() if anchor_day else None)
+    if text_date is not None:
+        return text_date, None
+    if anchor_day is not None:
+        return _aware(anchor_day, offset, "htmldate"), None
     if url:
         match = _URL_DATE.search(urlparse(url).path)
         if match:
@@ -269,12 +294,4 @@ def find_publish_date(
                 day = None
             if day and _plausible(day.date()):
                 return _aware(day, offset, "url"), None
-    try:
-        found_day = htmldate.find_date(
-            raw_html, extensive_search=True, original_date=True, url=url
-        )
-    except Exception:  # htmldate raises on odd trees; a missing date is the answer
-        found_day = None
-    if found_day and (parsed := parse_iso(found_day)):
-        return _aware(parsed, offset, "htmldate"), None
     return None, "no publish date found in metadata, visible text or URL"

@@ -49,7 +49,7 @@ ARTICLE_PARAGRAPH_CHARS = 150
 MIN_BODY_CHARS = 30
 
 # Never "form": ASP.NET and many CMSs wrap the whole page in one.
-_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "button", "select", "input",
+_DROP_TAGS = ("style", "noscript", "template", "svg", "button", "select", "input",
               "textarea", "iframe")
 
 
@@ -88,6 +88,9 @@ def parse_html(text: str, where: str) -> HtmlElement:
         raise EmptyPageError(where, f"not parseable as HTML ({exc})") from None
     for bad in tree.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
         _remove(bad)
+    for script in tree.xpath("//script"):
+        if (script.get("type") or "").lower() != "application/ld+json":  # metadata lives there
+            _remove(script)
     for comment in tree.xpath("//comment()"):
         _remove(comment)
     return tree
@@ -118,7 +121,11 @@ def collect_images(tree: HtmlElement, base_url: str | None) -> list[Image]:
         ]
         imgs = figure.xpath(".//img")
         add(imgs[0] if imgs else None, _caption_text(caps[0]) if caps else None)
-        _remove(figure)
+        if _has_article_paragraphs(figure):
+            for cap in caps:  # some templates wrap the whole story in a <figure>
+                _remove(cap)
+        else:
+            _remove(figure)
     for table in list(tree.iter("table")):
         imgs = table.xpath(".//img")
         if not imgs or _text_len(table) > patterns.CAPTION_MAX_CHARS:
@@ -138,17 +145,22 @@ def collect_images(tree: HtmlElement, base_url: str | None) -> list[Image]:
             and not el.xpath(".//p")
             and is_caption(_caption_text(el))
         )
-        if caption_like and _text_len(el) <= patterns.CAPTION_MAX_CHARS:
+        if (caption_like and _text_len(el) <= patterns.CAPTION_MAX_CHARS
+                and not _has_article_paragraphs(el)):
             prev_imgs = el.xpath("preceding::img[1]")
             add(prev_imgs[0] if prev_imgs else None, _caption_text(el) or None)
             _remove(el)
     return images
 
 
+def _has_article_paragraphs(el: HtmlElement) -> bool:
+    long_paragraphs = sum(1 for p in el.iter("p") if _text_len(p) >= ARTICLE_PARAGRAPH_CHARS)
+    return long_paragraphs >= 2 or bool(el.xpath(".//h1"))
+
+
 def _looks_like_box(el: HtmlElement) -> bool:
     """Small or link-dense, and without the long paragraphs an article is made of."""
-    long_paragraphs = sum(1 for p in el.iter("p") if _text_len(p) >= ARTICLE_PARAGRAPH_CHARS)
-    if long_paragraphs >= 2 or el.xpath(".//h1"):
+    if _has_article_paragraphs(el):
         return False
     return _text_len(el) <= BOX_MAX_CHARS or _link_density(el) >= LINK_DENSE
 

@@ -83,6 +83,23 @@ def _names(value: Any) -> list[str]:
     return []
 
 
+def _people(value: Any) -> list[str]:
+    """Names of JSON-LD authors that are people, not the publishing organisation."""
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, dict) and str(item.get("@type", "")).lower() in (
+                "organization", "newsmediaorganization", "corporation"):
+            continue
+        names += _names(item)
+    return [a for n in names for a in _split_authors(n)]
+
+
+def _split_authors(byline: str) -> list[str]:
+    parts = re.split(r",|;|&| and | und | et | y | và |、| 和 ", byline)
+    return [a for a in (clean_author(x) for x in parts) if a]
+
+
 def _meta(tree: HtmlElement, *names: str) -> str | None:
     wanted = {n.lower() for n in names}
     for meta in tree.iter("meta"):
@@ -112,6 +129,7 @@ def clean_title(title: str, site_name: str | None, h1: str | None) -> str:
 
 def clean_author(name: str) -> str | None:
     name = _BYLINE_NOISE.sub("", normalize_paragraph(name)).strip(" ,;|")
+    name = re.sub(r"\s*\([^)]{1,12}\)$", "", name)  # "Oliver Maksan (oma)"
     if not name or len(name) > 80 or name.startswith(("http", "www.")):
         return None
     if not any(ch.isalpha() for ch in name):
@@ -149,28 +167,27 @@ def extract_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     raw_title = _meta(tree, "og:title", "twitter:title") or headline or h1 or title_tag
     meta.title = clean_title(raw_title, meta.site_name, h1) if raw_title else None
     meta.description = _meta(tree, "og:description", "description")
-    meta.authors = [a for a in (clean_author(n) for n in _names(article.get("author"))) if a]
+    meta.authors = _people(article.get("author"))
     if not meta.authors:
         byline = _meta(tree, "author", "article:author", "dc.creator", "byl")
         if byline and not byline.startswith("http"):
-            meta.authors = [a for a in (clean_author(x) for x in re.split(r",|;| and |、", byline))
-                            if a]
+            meta.authors = _split_authors(byline)
     keywords = _meta(tree, "keywords", "news_keywords")
     if keywords:
         meta.tags = [k.strip() for k in re.split(r"[,，、;]", keywords) if k.strip()][:20]
     lang = tree.get("lang") or tree.xpath("string(//html/@lang)")
     meta.html_lang = lang.strip().lower() or None if lang else None
 
-    if not meta.title or not meta.authors or not meta.site_name:
-        try:
-            fallback = extract_metadata(tree, default_url=url, extensive=False)
-        except Exception:  # trafilatura's metadata pass is best-effort
-            fallback = None
-        if fallback is not None:
-            if not meta.title and fallback.title:
-                meta.title = clean_title(fallback.title, meta.site_name, h1)
-            if not meta.authors and fallback.author:
-                meta.authors = [a for a in (clean_author(x) for x in fallback.author.split(";"))
-                                if a]
-            meta.site_name = meta.site_name or fallback.sitename
+    try:
+        fallback = extract_metadata(tree, default_url=url)
+    except Exception:  # trafilatura's metadata pass is best-effort
+        fallback = None
+    if fallback is not None:
+        if not meta.title and fallback.title:
+            meta.title = clean_title(fallback.title, meta.site_name, h1)
+        # trafilatura's byline heuristics beat a bare <meta name=author>, which
+        # is often the site's name (Fundus gold, bench/extraction.py).
+        if fallback.author and not _people(article.get("author")):
+            meta.authors = _split_authors(fallback.author.replace(";", ","))
+        meta.site_name = meta.site_name or fallback.sitename
     return meta
