@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import platform
@@ -45,6 +46,7 @@ import trafilatura
 from htmldate import find_date
 from trafilatura.utils import decode_file
 
+import newsdesk.extract as extract_pkg
 from newsdesk.errors import InputError
 from newsdesk.extract.html import EXTRACTOR_VERSION, extract_html
 from newsdesk.text.langid import detect_language
@@ -445,6 +447,7 @@ def score_dates(pages: list[Page], run: RunResult, systems: tuple[str, ...]) -> 
         key = o.date_source or "none"
         sources[key]["pages"] += 1
         sources[key]["correct"] += o.day == sc.parse_day(p.gold_date)
+    out["newsdesk_no_article"] = sum(1 for p in pages if run.outputs[ND][p.id].note)
     out["newsdesk_by_source"] = dict(sorted(sources.items(), key=lambda kv: -kv[1]["pages"]))
     out["newsdesk_wrong"] = [
         {"id": p.id, "url": p.url, "gold": p.gold_date,
@@ -487,7 +490,7 @@ def body_table(set_name: str, body: dict[str, Any]) -> list[str]:
         for s, m in per_sys.items():
             lines.append(f"{set_name:<12} {lang:<6} {s:<12} {_f(m['precision'])} "
                          f"{_f(m['recall'])} {_f(m['f1'])} {m['pages']:>5} {m['empty']:>5} "
-                         f"{m['errors']:>4} {'':>7}")
+                         f"{m['errors']:>4}")
     return lines
 
 
@@ -516,11 +519,11 @@ def print_report(results: dict[str, Any]) -> None:
         meta = sets[s]["metadata"]
         print(f"\nTitles and authors ({s}): normalised exact match")
         print(f"{'system':<18} {'title':<22} {'authors (set equal)':<22} "
-              f"{'authors (any overlap)':<22}")
+              "authors (any overlap)")
         for system, t in meta["title"].items():
             a = meta["authors"][system]
             print(f"{system:<18} {_acc(t):<22} {_acc(a['exact_set']):<22} "
-                  f"{_acc(a['any_overlap']):<22}")
+                  f"{_acc(a['any_overlap'])}")
         print(f"\nPublish dates ({s})")
         print(f"{'system':<18} {'same day':<22} {'minute+offset':<22} {'same instant':<22} "
               f"{'found':>5}")
@@ -534,7 +537,9 @@ def print_report(results: dict[str, Any]) -> None:
         for system in SET_SYSTEMS["dates"]:
             m = d[system]
             print(f"{system:<18} {_acc(m):<22} {m['found']:>5} {_f(m['pages_per_s'], 1):>8}")
-        print("newsdesk by date source: " + ", ".join(
+        print(f"newsdesk raised InputError (no article, so no date either) on "
+              f"{d['newsdesk_no_article']} pages")
+        print("newsdesk by date source (correct/pages): " + ", ".join(
             f"{k} {v['correct']}/{v['pages']}" for k, v in d["newsdesk_by_source"].items()))
     for s in ("fundus", "demo"):
         if s in sets and "leaks" in sets[s]:
@@ -571,6 +576,14 @@ def _version(dist: str) -> str | None:
         return None
 
 
+def _source_digest() -> str:
+    """A short hash of newsdesk's extraction sources, to tie figures to a code state."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(extract_pkg.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _jsonable(obj: Any) -> Any:
     if isinstance(obj, (date, datetime)):
         return obj.isoformat()
@@ -602,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
                         "python": platform.python_version()},
             "versions": {d: _version(d) for d in ("newsdesk", "trafilatura", "htmldate", "lxml")},
             "newsdesk_extractor_version": EXTRACTOR_VERSION,
+            "newsdesk_extract_sha256": _source_digest(),
             "limit": args.limit,
         },
         "sets": {}, "exceptions": [], "skipped": {},
@@ -657,6 +671,11 @@ def main(argv: list[str] | None = None) -> int:
             entry["date"] = score_dates(pages, run, systems)
         results["sets"][set_name] = entry
 
+    meta = results["meta"]
+    print(f"newsdesk {meta['versions']['newsdesk']} (extractor {EXTRACTOR_VERSION}, sources "
+          f"{meta['newsdesk_extract_sha256']}), trafilatura {meta['versions']['trafilatura']}, "
+          f"htmldate {meta['versions']['htmldate']}; {meta['machine']['cpus']} CPUs; "
+          f"{meta['date']}")
     print_report(results)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

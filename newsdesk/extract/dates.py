@@ -19,8 +19,9 @@ note saying so, so callers never fill in the fetch time silently.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import htmldate
 from lxml import html as lxml_html
@@ -30,14 +31,36 @@ from newsdesk.records import PublishDate
 HtmlElement = lxml_html.HtmlElement
 
 # Local zones by country TLD and by language; a page's own offset always wins.
-TLD_OFFSETS = {"vn": 7, "la": 7, "th": 7, "kh": 7, "cn": 8, "tw": 8, "hk": 8, "sg": 8,
-               "my": 8, "ph": 8, "jp": 9, "kr": 9, "uk": 0}
-LANG_OFFSETS = {"vi": 7, "lo": 7, "th": 7, "km": 7, "zh": 8, "ja": 9, "ko": 9}
+# IANA zones, so summer time is right for the day in question.
+TLD_ZONES = {
+    "vn": "Asia/Ho_Chi_Minh", "la": "Asia/Vientiane", "th": "Asia/Bangkok",
+    "kh": "Asia/Phnom_Penh", "cn": "Asia/Shanghai", "tw": "Asia/Taipei", "hk": "Asia/Hong_Kong",
+    "sg": "Asia/Singapore", "my": "Asia/Kuala_Lumpur", "ph": "Asia/Manila", "jp": "Asia/Tokyo",
+    "kr": "Asia/Seoul", "id": "Asia/Jakarta", "in": "Asia/Kolkata", "uk": "Europe/London",
+    "ie": "Europe/Dublin", "pt": "Europe/Lisbon", "de": "Europe/Berlin", "at": "Europe/Vienna",
+    "ch": "Europe/Zurich", "fr": "Europe/Paris", "be": "Europe/Brussels",
+    "nl": "Europe/Amsterdam", "lu": "Europe/Luxembourg", "it": "Europe/Rome",
+    "es": "Europe/Madrid", "dk": "Europe/Copenhagen", "no": "Europe/Oslo",
+    "se": "Europe/Stockholm", "pl": "Europe/Warsaw", "cz": "Europe/Prague",
+    "li": "Europe/Vaduz", "lt": "Europe/Vilnius", "tr": "Europe/Istanbul", "ru": "Europe/Moscow",
+    "ua": "Europe/Kyiv", "il": "Asia/Jerusalem", "lb": "Asia/Beirut", "za": "Africa/Johannesburg",
+    "na": "Africa/Windhoek", "ls": "Africa/Maseru", "tz": "Africa/Dar_es_Salaam",
+    "au": "Australia/Sydney", "is": "Atlantic/Reykjavik", "gl": "America/Nuuk",
+    "mx": "America/Mexico_City", "py": "America/Asuncion", "br": "America/Sao_Paulo",
+}
+LANG_ZONES = {"vi": "Asia/Ho_Chi_Minh", "lo": "Asia/Vientiane", "th": "Asia/Bangkok",
+              "km": "Asia/Phnom_Penh", "zh": "Asia/Shanghai", "ja": "Asia/Tokyo",
+              "ko": "Asia/Seoul", "de": "Europe/Berlin", "fr": "Europe/Paris",
+              "it": "Europe/Rome", "es": "Europe/Madrid", "pl": "Europe/Warsaw",
+              "cs": "Europe/Prague", "nl": "Europe/Amsterdam", "da": "Europe/Copenhagen",
+              "sv": "Europe/Stockholm", "no": "Europe/Oslo", "nb": "Europe/Oslo",
+              "tr": "Europe/Istanbul", "ru": "Europe/Moscow", "uk": "Europe/Kyiv"}
 # Dates outside this window are typos or copyright years, not publish dates.
 EARLIEST = date(1995, 1, 1)
 
 PUBLISH_META = (
-    "article:published_time", "og:published_time", "og:article:published_time",
+    "article:published_time", "article:published:time", "og:published_time",
+    "og:article:published_time",
     "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
     "article.published", "article_date_original", "original-publish-date",
     "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued",
@@ -96,16 +119,18 @@ _URL_DATE = re.compile(
 )
 
 
-def local_offset(url: str | None, language: str | None) -> int | None:
-    """Hours east of UTC for an outlet, from its TLD, else its language."""
+def local_zone(url: str | None, language: str | None) -> ZoneInfo | None:
+    """An outlet's time zone, from its TLD, else its language; None if unknown."""
+    name = None
     if url:
         host = urlparse(url).hostname or ""
-        tld = host.rsplit(".", 1)[-1]
-        if tld in TLD_OFFSETS:
-            return TLD_OFFSETS[tld]
-    if language:
-        return LANG_OFFSETS.get(language.split("-")[0])
-    return None
+        name = TLD_ZONES.get(host.rsplit(".", 1)[-1])
+    if name is None and language:
+        name = LANG_ZONES.get(language.split("-")[0])
+    try:
+        return ZoneInfo(name) if name else None
+    except ZoneInfoNotFoundError:
+        return None
 
 
 def parse_iso(value: str) -> datetime | None:
@@ -135,11 +160,13 @@ def _plausible(day: date) -> bool:
     return EARLIEST <= day <= date.today() + timedelta(days=2)
 
 
-def _aware(value: datetime, offset_hours: int | None, source: str) -> PublishDate:
+def _aware(value: datetime, zone: ZoneInfo | None, source: str) -> PublishDate:
+    """Attach the outlet's zone to a wall-clock time, as a fixed offset (kept on save)."""
     if value.tzinfo is not None:
         return PublishDate(value, source, tz_assumed=False)
-    zone = timezone(timedelta(hours=offset_hours or 0))
-    return PublishDate(value.replace(tzinfo=zone), source, tz_assumed=True)
+    local = value.replace(tzinfo=zone or UTC)
+    fixed = timezone(local.utcoffset() or timedelta(0))
+    return PublishDate(value.replace(tzinfo=fixed), source, tz_assumed=True)
 
 
 def _from_match(match: re.Match[str]) -> tuple[datetime, bool] | None:
@@ -177,7 +204,7 @@ def _from_match(match: re.Match[str]) -> tuple[datetime, bool] | None:
     return value, False
 
 
-def date_in_text(text: str, offset_hours: int | None) -> PublishDate | None:
+def date_in_text(text: str, zone: ZoneInfo | None) -> PublishDate | None:
     """The first date written in `text` in any of the supported local styles."""
     best: tuple[int, re.Match[str]] | None = None
     for pattern in _TEXT_PATTERNS:
@@ -190,7 +217,7 @@ def date_in_text(text: str, offset_hours: int | None) -> PublishDate | None:
     parsed = _from_match(best[1])
     assert parsed is not None
     value, _ = parsed
-    return _aware(value, offset_hours, "text")
+    return _aware(value, zone, "text")
 
 
 def _jsonld_date(objects: list[dict[str, object]]) -> str | None:
@@ -240,7 +267,7 @@ def _date_elements_text(tree: HtmlElement) -> list[str]:
     return texts
 
 
-def _visible_date(tree: HtmlElement, offset: int | None, anchor: date | None
+def _visible_date(tree: HtmlElement, zone: ZoneInfo | None, anchor: date | None
                   ) -> PublishDate | None:
     """The page's printed date line, with its time and offset.
 
@@ -251,7 +278,7 @@ def _visible_date(tree: HtmlElement, offset: int | None, anchor: date | None
     first: PublishDate | None = None
     for text in _date_elements_text(tree):
         parsed_iso = parse_iso(text)
-        found = _aware(parsed_iso, offset, "text") if parsed_iso else date_in_text(text, offset)
+        found = _aware(parsed_iso, zone, "text") if parsed_iso else date_in_text(text, zone)
         if found is None:
             continue
         if anchor is None or found.value.date() == anchor:
@@ -268,23 +295,23 @@ def find_publish_date(
     jsonld: list[dict[str, object]],
 ) -> tuple[PublishDate | None, str | None]:
     """The page's publish date, or None and a note saying why there is none."""
-    offset = local_offset(url, language)
+    zone = local_zone(url, language)
     value = _jsonld_date(jsonld)
     if value and (parsed := parse_iso(value)):
-        return _aware(parsed, offset, "json-ld"), None
+        return _aware(parsed, zone, "json-ld"), None
     value = _meta_date(tree)
     if value and (parsed := parse_iso(value)):
-        return _aware(parsed, offset, "meta"), None
+        return _aware(parsed, zone, "meta"), None
     try:
         anchor = htmldate.find_date(raw_html, extensive_search=True, original_date=True, url=url)
     except Exception:  # htmldate raises on odd trees; a missing date is the answer
         anchor = None
     anchor_day = parse_iso(anchor) if anchor else None
-    text_date = _visible_date(tree, offset, anchor_day.date() if anchor_day else None)
+    text_date = _visible_date(tree, zone, anchor_day.date() if anchor_day else None)
     if text_date is not None:
         return text_date, None
     if anchor_day is not None:
-        return _aware(anchor_day, offset, "htmldate"), None
+        return _aware(anchor_day, zone, "htmldate"), None
     if url:
         match = _URL_DATE.search(urlparse(url).path)
         if match:
@@ -293,5 +320,5 @@ def find_publish_date(
             except ValueError:
                 day = None
             if day and _plausible(day.date()):
-                return _aware(day, offset, "url"), None
+                return _aware(day, zone, "url"), None
     return None, "no publish date found in metadata, visible text or URL"

@@ -215,6 +215,20 @@ def strip_boilerplate(tree: HtmlElement) -> None:
 _XML_BLOCKS = {"p", "head", "item", "quote", "code", "cell"}
 
 
+def _block_text(el: etree._Element) -> str:
+    """Text of a block with trafilatura's <lb/> line breaks kept as spaces."""
+    parts: list[str] = []
+
+    def visit(node: etree._Element) -> None:
+        parts.append(" " if node.tag == "lb" else node.text or "")
+        for child in node:
+            visit(child)
+            parts.append(child.tail or "")
+
+    visit(el)
+    return "".join(parts)
+
+
 def _paragraphs_from_xml(xml: str) -> list[str]:
     """Paragraph texts of trafilatura's XML, in order, however deeply nested.
 
@@ -233,7 +247,7 @@ def _paragraphs_from_xml(xml: str) -> list[str]:
         for child in container:
             if child.tag in _XML_BLOCKS and not any(c.tag in _XML_BLOCKS for c in child.iter()
                                                     if c is not child):
-                out.append("".join(child.itertext()))
+                out.append(_block_text(child))
             elif child.tag not in ("graphic", "lb"):
                 walk(child)
             if child.tail and child.tail.strip():

@@ -25,7 +25,8 @@ ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting"
 # "Title — Site" separators; the part that names the site is dropped.
 _TITLE_SEPARATORS = re.compile(r"\s*(?:--|——|\|\||[|｜_])\s*|\s+[\-–—»·:]\s+")
 _BYLINE_NOISE = re.compile(
-    r"^(by|bởi|theo|作者|记者|記者|文|图|編輯|编辑|责任编辑)\s*[:：/]?\s*", re.I
+    r"^(by|bởi|theo|tác giả|作者|记者|記者|文|图|編輯|编辑|责任编辑|autor|autorin|von|par|por|di|"
+    r"av|af|door|text)\s*[:：/]?\s+", re.I
 )
 
 
@@ -92,12 +93,19 @@ def _people(value: Any) -> list[str]:
                 "organization", "newsmediaorganization", "corporation"):
             continue
         names += _names(item)
-    return [a for n in names for a in _split_authors(n)]
+    return _split_authors(", ".join(names))
 
 
 def _split_authors(byline: str) -> list[str]:
-    parts = re.split(r",|;|&| and | und | et | y | và |、| 和 ", byline)
-    return [a for a in (clean_author(x) for x in parts) if a]
+    parts = re.split(r",|;|&| and | und | et | y | og | och | i | và |、| 和 ", byline)
+    names: list[str] = []
+    seen: set[str] = set()
+    for name in (clean_author(x) for x in parts):
+        key = fold_key(name or "")
+        if name and key not in seen:  # "Sophie Foster" and the slug "Sophie-Foster"
+            seen.add(key)
+            names.append(name)
+    return names
 
 
 def _meta(tree: HtmlElement, *names: str) -> str | None:

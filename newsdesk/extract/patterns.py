@@ -105,7 +105,7 @@ BOILERPLATE_CLASS = re.compile(
         tinkhac|share|sharing|social|socials|sharebar|share-bar|fontsize|font-size|text-size|
         textsize|font-switch|toolbar|tool-bar|breadcrumb|breadcrumbs|comment|comments|
         binhluan|binh-luan|print|subscribe|newsletter|advert|advertisement|ads|banner|
-        sidebar|footer|header|navbar|nav|menu|popular|trending|recommend|recommended|
+        sidebar|footer|navbar|nav|menu|popular|trending|recommend|recommended|
         most-read|mostread|older|older-news|tin-cu|tincu|xemthem|xem-them|readmore|
         read-more|tags|tag-list|taglist|keywords|copyright|hotline
     )([\s_-]|$)""",
