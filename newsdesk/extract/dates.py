@@ -267,6 +267,32 @@ def _date_elements_text(tree: HtmlElement) -> list[str]:
     return texts
 
 
+def _local_day(found: PublishDate, zone: ZoneInfo | None, anchor: date | None) -> PublishDate:
+    """Show a UTC-stamped time in the outlet's local time.
+
+    CMSs often write metadata in UTC ("…T02:18:11Z") while the outlet's day,
+    in its URL and on the page, is the previous one. The instant is kept; only
+    the offset it is shown in changes: the outlet's zone (by TLD or language)
+    when that agrees with htmldate's day (which reads URL and page dates), else
+    the smallest offset that puts it on that day; either way flagged as assumed.
+    """
+    value = found.value
+    if value.utcoffset() != timedelta(0):
+        return found
+    if zone is not None:
+        local = value.astimezone(zone)
+        shifted = value.astimezone(timezone(local.utcoffset() or timedelta(0)))
+        if anchor is None or shifted.date() == anchor:
+            return PublishDate(shifted, found.source, tz_assumed=True)
+    if anchor is None or anchor == value.date():
+        return found
+    for hours in sorted(range(-12, 15), key=abs):
+        shifted = value.astimezone(timezone(timedelta(hours=hours)))
+        if shifted.date() == anchor:
+            return PublishDate(shifted, found.source, tz_assumed=True)
+    return found
+
+
 def _visible_date(tree: HtmlElement, zone: ZoneInfo | None, anchor: date | None
                   ) -> PublishDate | None:
     """The page's printed date line, with its time and offset.
@@ -296,17 +322,16 @@ def find_publish_date(
 ) -> tuple[PublishDate | None, str | None]:
     """The page's publish date, or None and a note saying why there is none."""
     zone = local_zone(url, language)
-    value = _jsonld_date(jsonld)
-    if value and (parsed := parse_iso(value)):
-        return _aware(parsed, zone, "json-ld"), None
-    value = _meta_date(tree)
-    if value and (parsed := parse_iso(value)):
-        return _aware(parsed, zone, "meta"), None
     try:
         anchor = htmldate.find_date(raw_html, extensive_search=True, original_date=True, url=url)
     except Exception:  # htmldate raises on odd trees; a missing date is the answer
         anchor = None
     anchor_day = parse_iso(anchor) if anchor else None
+    for source, value in (("json-ld", _jsonld_date(jsonld)), ("meta", _meta_date(tree))):
+        parsed = parse_iso(value) if value else None
+        if parsed is not None:
+            stated = _aware(parsed, zone, source)
+            return _local_day(stated, zone, anchor_day.date() if anchor_day else None), None
     text_date = _visible_date(tree, zone, anchor_day.date() if anchor_day else None)
     if text_date is not None:
         return text_date, None
