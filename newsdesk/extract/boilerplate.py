@@ -27,6 +27,7 @@ TEASER_MAX_CHARS = 300  # a card's teaser is short; a body paragraph may be too,
 # a teaser is only dropped right after a duplicated-title pair.
 TITLE_LIKE_MAX_CHARS = 200
 TRAILING_RUN = 3  # this many title-like lines after the last prose line are a list
+UNPUNCTUATED_PROSE_CHARS = 60  # a Thai/Lao line this long is a sentence, not a title
 
 
 @dataclass
@@ -94,8 +95,18 @@ def credit_source(line: str) -> str | None:
     return value or None
 
 
+def _unpunctuated_script(line: str) -> bool:
+    """Thai, Lao, Khmer and Burmese prose ends sentences with a space, not a mark."""
+    sample = line[:200]
+    hits = sum(1 for ch in sample if "\u0e00" <= ch <= "\u0eff" or "\u1780" <= ch <= "\u17ff"
+               or "\u1000" <= ch <= "\u109f")
+    return hits >= 0.3 * len(sample)
+
+
 def is_prose(line: str) -> bool:
-    return len(line) > TITLE_LIKE_MAX_CHARS or line.rstrip().endswith(patterns.SENTENCE_END)
+    if len(line) > TITLE_LIKE_MAX_CHARS or line.rstrip().endswith(patterns.SENTENCE_END):
+        return True
+    return len(line) >= UNPUNCTUATED_PROSE_CHARS and _unpunctuated_script(line)
 
 
 def is_title_like(line: str) -> bool:
@@ -160,7 +171,21 @@ def clean_lines(lines: list[str], title: str | None = None) -> CleanedText:
         out.paragraphs.append(line)
         i += 1
     _drop_trailing_list(out)
+    _bare_credit(out)
     return out
+
+
+_BARE_CREDIT = re.compile(r"^[(（]\s*([^()（）.!?。！？\d]{2,60}?)\s*[)）]\.?$")
+
+
+def _bare_credit(out: CleanedText) -> None:
+    """A last line that is only an outlet's name in brackets: "(Asia Wire Service)"."""
+    if out.original_source or not out.paragraphs:
+        return
+    match = _BARE_CREDIT.match(out.paragraphs[-1])
+    if match:
+        out.original_source = match.group(1).strip()
+        out.dropped.append(out.paragraphs.pop())
 
 
 def _is_teaser(items: list[str], i: int) -> bool:

@@ -267,6 +267,32 @@ def _date_elements_text(tree: HtmlElement) -> list[str]:
     return texts
 
 
+def _htmldate_day(raw_html: str, url: str | None) -> datetime | None:
+    """htmldate's day, unless it is a month guessed from other stories' links.
+
+    Extensive search reads dates out of every link on the page; on a page with
+    no date of its own it returns the 1st of the month found in related-news
+    URLs (/2025/06/…). A 1st that only extensive search finds, and that is
+    not written anywhere on the page, is such a guess and is dropped.
+    """
+    try:
+        found = htmldate.find_date(raw_html, extensive_search=True, original_date=True, url=url)
+    except Exception:  # htmldate raises on odd trees; a missing date is the answer
+        return None
+    day = parse_iso(found) if found else None
+    if day is None or day.day != 1:
+        return day
+    try:
+        plain = htmldate.find_date(raw_html, extensive_search=False, original_date=True, url=url)
+    except Exception:
+        plain = None
+    if plain:
+        return day
+    written = (f"{day:%Y-%m-%d}", f"{day:%Y/%m/%d}", f"{day:%d/%m/%Y}", f"{day:%d.%m.%Y}",
+               f"1/{day.month}/{day.year}", f"{day.year}年{day.month}月1日", f"{day:%Y%m%d}")
+    return day if any(w in raw_html for w in written) else None
+
+
 def _local_day(found: PublishDate, zone: ZoneInfo | None, anchor: date | None) -> PublishDate:
     """Show a UTC-stamped time in the outlet's local time.
 
@@ -322,11 +348,7 @@ def find_publish_date(
 ) -> tuple[PublishDate | None, str | None]:
     """The page's publish date, or None and a note saying why there is none."""
     zone = local_zone(url, language)
-    try:
-        anchor = htmldate.find_date(raw_html, extensive_search=True, original_date=True, url=url)
-    except Exception:  # htmldate raises on odd trees; a missing date is the answer
-        anchor = None
-    anchor_day = parse_iso(anchor) if anchor else None
+    anchor_day = _htmldate_day(raw_html, url)
     for source, value in (("json-ld", _jsonld_date(jsonld)), ("meta", _meta_date(tree))):
         parsed = parse_iso(value) if value else None
         if parsed is not None:

@@ -148,10 +148,27 @@ def readability(text: str) -> float:
         # Real Chinese prose: roughly half its characters are among the commonest.
         score *= min(1.0, (common_han / han) / 0.35)
     words = [w for w in re.findall(r"[^\W\d_]+", sample) if not w.isascii()]
+    if words:
+        # "Cвтp nhвтt": Vietnamese bytes read as Cyrillic mix scripts inside words.
+        mixed = sum(1 for w in words if len({_script(c) for c in w} - {"other"}) > 1)
+        score *= max(0.0, 1.0 - 2.0 * mixed / len(words))
     latin_words = [w for w in words if all(_is_latin(c) for c in w)]
     if len(latin_words) >= 5:
         score *= sum(map(_word_plausible, latin_words)) / len(latin_words)
     return score
+
+
+def _script(ch: str) -> str:
+    cp = ord(ch)
+    if cp < 0x0250 or 0x1E00 <= cp <= 0x1EFF:
+        return "latin"
+    if 0x0370 <= cp <= 0x03FF:
+        return "greek"
+    if 0x0400 <= cp <= 0x052F:
+        return "cyrillic"
+    if 0x0590 <= cp <= 0x06FF:
+        return "rtl"
+    return "other"
 
 
 def _is_latin(ch: str) -> bool:

@@ -87,7 +87,9 @@ CREDIT_LINE = re.compile(
     r"""^\s*[(\[（]?\s*(
         (?:theo|nguồn)\s+(?P<vi>[^()\[\]（）]{2,80}?)
       | (?:来源|來源|稿源|转自|轉自|转载自|轉載自|来自|來自)\s*[:：]\s*(?P<zh>[^()（）]{2,60}?)
-      | (?:source|sources|via|originally\s+published\s+(?:by|in|at))\s*[:：]?\s+(?P<en>[^()]{2,80}?)
+      | (?:source|sources|via|originally\s+published\s+(?:by|in|at)
+          |(?:additional\s+)?reporting\s+by)
+            \s*[:：]?\s+(?P<en>[^()]{2,80}?)
       | (?:ที่มา|ທີ່ມາ)\s*[:：]?\s*(?P<thlo>.{2,200}?)
     )\s*[)\]）]?\s*[.。]?\s*$""",
     re.IGNORECASE | re.VERBOSE,
