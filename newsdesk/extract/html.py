@@ -46,6 +46,7 @@ MAX_PAGE_BYTES = 10 * 1024 * 1024  # larger "pages" are dumps or attacks, not ar
 BOX_MAX_CHARS = 600
 LINK_DENSE = 0.5
 ARTICLE_PARAGRAPH_CHARS = 150
+STANDFIRST_MIN, STANDFIRST_MAX = 60, 900  # weighted characters
 # Less body than this is a menu or an error page, not an article (one short
 # Chinese sentence is ~30 characters).
 MIN_BODY_CHARS = 30
@@ -57,6 +58,15 @@ _DROP_TAGS = ("style", "noscript", "template", "svg", "button", "select", "input
 
 def _text_len(el: HtmlElement) -> int:
     return len(" ".join(el.text_content().split()))
+
+
+def _weight(el: HtmlElement) -> int:
+    """Text length in Latin-equivalent characters: a Han, kana or hangul character
+    carries about as much as three Latin ones, so CJK boxes and paragraphs are
+    measured on the same scale as English ones."""
+    text = " ".join(el.text_content().split())
+    wide = sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
+    return len(text) + 2 * wide
 
 
 def _link_density(el: HtmlElement) -> float:
@@ -156,7 +166,7 @@ def collect_images(tree: HtmlElement, base_url: str | None) -> list[Image]:
 
 
 def _has_article_paragraphs(el: HtmlElement) -> bool:
-    long_paragraphs = sum(1 for p in el.iter("p") if _text_len(p) >= ARTICLE_PARAGRAPH_CHARS)
+    long_paragraphs = sum(1 for p in el.iter("p") if _weight(p) >= ARTICLE_PARAGRAPH_CHARS)
     return long_paragraphs >= 2 or bool(el.xpath(".//h1"))
 
 
@@ -164,7 +174,7 @@ def _looks_like_box(el: HtmlElement) -> bool:
     """Small or link-dense, and without the long paragraphs an article is made of."""
     if _has_article_paragraphs(el):
         return False
-    return _text_len(el) <= BOX_MAX_CHARS or _link_density(el) >= LINK_DENSE
+    return _weight(el) <= BOX_MAX_CHARS or _link_density(el) >= LINK_DENSE
 
 
 def strip_boilerplate(tree: HtmlElement) -> None:
@@ -286,6 +296,45 @@ def body_paragraphs(tree: HtmlElement, url: str | None) -> list[str]:
     return [p for p in (_caption_text(el) for el in tree.iter("p")) if len(p) >= 20]
 
 
+def find_standfirst(tree: HtmlElement, paragraphs: list[str]) -> str | None:
+    """The standfirst under the headline when the body extractor left it out.
+
+    Taken only if it is marked as one (class/id), sits after the <h1>, is
+    paragraph-sized and not links, and is neither in the body nor a repeat of
+    the title.
+    """
+    if not paragraphs:
+        return None
+    h1 = tree.xpath("//h1")
+    start = h1[0] if h1 else None
+    known = fold_key(" ".join(paragraphs))
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("meta", "script", "head", "title"):
+            continue
+        marker = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not patterns.STANDFIRST_CLASS.search(marker):
+            continue
+        if start is not None and not _after(el, start):
+            continue
+        text = normalize_paragraph(el.text_content())
+        weight = _weight(el)
+        if not (STANDFIRST_MIN <= weight <= STANDFIRST_MAX) or _link_density(el) > 0.3:
+            continue
+        key = fold_key(text)
+        if key and key not in known and (start is None or key != fold_key(start.text_content())):
+            return text
+        return None  # the first marked standfirst is in the body already
+    return None
+
+
+def _after(el: HtmlElement, anchor: HtmlElement) -> bool:
+    for node in anchor.itersiblings():
+        if node is el or el in node.iterdescendants():
+            return True
+    parent = anchor.getparent()
+    return parent is not None and parent.tag != "body" and _after(el, parent)
+
+
 def extract_html(
     data: bytes | str,
     url: str | None = None,
@@ -313,6 +362,9 @@ def extract_html(
     images = collect_images(work, page_url)
     strip_boilerplate(work)
     raw_paragraphs = body_paragraphs(work, page_url)
+    standfirst = find_standfirst(work, raw_paragraphs)
+    if standfirst:
+        raw_paragraphs.insert(0, standfirst)
     cleaned = clean_lines(raw_paragraphs, meta.title)
     paragraphs = cleaned.paragraphs
     known_captions = {fold_key(i.caption or "") for i in images}

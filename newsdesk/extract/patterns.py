@@ -119,3 +119,11 @@ CAPTION_CLASS = re.compile(
     r"image_caption|photo_caption|picture-caption)",
     re.IGNORECASE,
 )
+
+# Class/id words of a standfirst: the bold summary paragraph under a headline,
+# which many templates keep outside the body container (and trafilatura drops).
+STANDFIRST_CLASS = re.compile(
+    r"(^|[\s_-])(lead|sapo|standfirst|stand-first|chapo|dek|deck|summary|article-summary|"
+    r"intro|article-intro|excerpt|teaser-text|subtitle|sub-title|description|desc)([\s_-]|$)",
+    re.IGNORECASE,
+)
