@@ -296,14 +296,18 @@ def body_paragraphs(tree: HtmlElement, url: str | None) -> list[str]:
     return [p for p in (_caption_text(el) for el in tree.iter("p")) if len(p) >= 20]
 
 
-def find_standfirst(tree: HtmlElement, paragraphs: list[str]) -> str | None:
+def find_standfirst(tree: HtmlElement, paragraphs: list[str],
+                    description: str | None) -> str | None:
     """The standfirst under the headline when the body extractor left it out.
 
     Taken only if it is marked as one (class/id), sits after the <h1>, is
-    paragraph-sized and not links, and is neither in the body nor a repeat of
-    the title.
+    paragraph-sized and not links, is not in the body already, and says what
+    the page's own description meta says. Without that last check, class
+    names alone picked teasers and promos as often as standfirsts
+    (scrapinghub + fundus: 50 pages better, 59 worse).
     """
-    if not paragraphs:
+    described = fold_key(description or "")[:60]
+    if not paragraphs or len(described) < 20:
         return None
     h1 = tree.xpath("//h1")
     start = h1[0] if h1 else None
@@ -321,9 +325,10 @@ def find_standfirst(tree: HtmlElement, paragraphs: list[str]) -> str | None:
         if not (STANDFIRST_MIN <= weight <= STANDFIRST_MAX) or _link_density(el) > 0.3:
             continue
         key = fold_key(text)
-        if key and key not in known and (start is None or key != fold_key(start.text_content())):
+        if key in known or described not in key:
+            continue
+        if start is None or key != fold_key(start.text_content()):
             return text
-        return None  # the first marked standfirst is in the body already
     return None
 
 
@@ -362,7 +367,7 @@ def extract_html(
     images = collect_images(work, page_url)
     strip_boilerplate(work)
     raw_paragraphs = body_paragraphs(work, page_url)
-    standfirst = find_standfirst(work, raw_paragraphs)
+    standfirst = find_standfirst(work, raw_paragraphs, meta.description)
     if standfirst:
         raw_paragraphs.insert(0, standfirst)
     cleaned = clean_lines(raw_paragraphs, meta.title)

@@ -50,6 +50,38 @@ MIGRATIONS: list[str] = [
         article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE
     );
     """,
+    # 2: subscribed sources (feeds, sitemaps, sites, pages) and the entries seen in them
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        name TEXT,
+        kind TEXT NOT NULL DEFAULT 'auto',
+        every_seconds INTEGER NOT NULL DEFAULT 900,
+        paused INTEGER NOT NULL DEFAULT 0,
+        allow_private INTEGER NOT NULL DEFAULT 0,
+        added TEXT NOT NULL,
+        last_checked TEXT,
+        next_due TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_status TEXT,
+        last_error TEXT,
+        last_new INTEGER NOT NULL DEFAULT 0,
+        last_unchanged INTEGER NOT NULL DEFAULT 0,
+        last_failed INTEGER NOT NULL DEFAULT 0,
+        discovered TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE seen_entries (
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        guid TEXT NOT NULL,
+        link TEXT,
+        article_id TEXT,
+        first_seen TEXT NOT NULL,
+        PRIMARY KEY (source_id, guid)
+    );
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

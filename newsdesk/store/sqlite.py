@@ -21,6 +21,7 @@ from typing import Any, Literal
 from newsdesk.errors import NotFoundError, StoreError
 from newsdesk.records import Article, Image
 from newsdesk.store.schema import LATEST_VERSION, MIGRATIONS
+from newsdesk.store.sources import SourcesMixin
 
 DB_NAME = "newsdesk.db"
 SaveOutcome = Literal["new", "updated", "unchanged", "duplicate"]
@@ -77,7 +78,7 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-class SQLiteStore:
+class SQLiteStore(SourcesMixin):
     """Article store backed by `<data_dir>/newsdesk.db`."""
 
     def __init__(self, data_dir: str | Path) -> None:
