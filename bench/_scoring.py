@@ -147,8 +147,13 @@ def title_match(gold: str | None, pred: str | None) -> bool:
     return bool(norm_text(gold)) and norm_text(gold) == norm_text(pred)
 
 
+# Role words before a name ("记者 陈静", "环球快讯网驻吉隆坡记者 黄伟强", "Phóng viên …")
+# are not part of it; both systems' answers and the gold are compared without them.
+_ROLE_PREFIX = re.compile(r"^.*?(记者|記者|通讯员|通訊員|实习生|實習生|phóng viên)\s*", re.I)
+
+
 def author_set(names: list[str] | None) -> frozenset[str]:
-    return frozenset(k for k in (norm_text(n) for n in names or []) if k)
+    return frozenset(k for k in (norm_text(_ROLE_PREFIX.sub("", n)) for n in names or []) if k)
 
 
 def parse_gold_datetime(value: str | None) -> datetime | None:

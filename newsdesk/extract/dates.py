@@ -297,21 +297,20 @@ def _local_day(found: PublishDate, zone: ZoneInfo | None, anchor: date | None) -
     """Show a UTC-stamped time in the outlet's local time.
 
     CMSs often write metadata in UTC ("…T02:18:11Z") while the outlet's day,
-    in its URL and on the page, is the previous one. The instant is kept; only
-    the offset it is shown in changes: the outlet's zone (by TLD or language)
-    when that agrees with htmldate's day (which reads URL and page dates), else
-    the smallest offset that puts it on that day; either way flagged as assumed.
+    in its URL and on the page, is the previous one. Only then (htmldate's day,
+    which reads URL and page dates, differs from the UTC day) is the instant
+    shown in another offset: the outlet's zone (by TLD or language) if that
+    gives htmldate's day, else the smallest offset that does; flagged as
+    assumed. A UTC stamp that agrees with the page stays as stated.
     """
     value = found.value
-    if value.utcoffset() != timedelta(0):
+    if value.utcoffset() != timedelta(0) or anchor is None or anchor == value.date():
         return found
     if zone is not None:
         local = value.astimezone(zone)
         shifted = value.astimezone(timezone(local.utcoffset() or timedelta(0)))
-        if anchor is None or shifted.date() == anchor:
+        if shifted.date() == anchor:
             return PublishDate(shifted, found.source, tz_assumed=True)
-    if anchor is None or anchor == value.date():
-        return found
     for hours in sorted(range(-12, 15), key=abs):
         shifted = value.astimezone(timezone(timedelta(hours=hours)))
         if shifted.date() == anchor:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlparse
@@ -25,9 +26,15 @@ ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting"
 # "Title — Site" separators; the part that names the site is dropped.
 _TITLE_SEPARATORS = re.compile(r"\s*(?:--|——|\|\||[|｜_])\s*|\s+[\-–—»·:]\s+")
 _BYLINE_NOISE = re.compile(
-    r"^(by|bởi|theo|tác giả|作者|记者|記者|文|图|編輯|编辑|责任编辑|autor|autorin|von|par|por|di|"
-    r"av|af|door|text)\s*[:：/]?\s+", re.I
+    r"^(by|bởi|theo|tác giả|phóng viên|pv\.?|作者|记者|記者|文|图|編輯|编辑|责任编辑|通讯员|通訊員|"
+    r"autor|autorin|von|par|por|di|av|af|door|text|โดย|ຂ່າວໂດຍ|ໂດຍ)\s*[:：/]?\s*", re.I
 )
+# Role words that also separate two names: "记者 罗嘉怡 通讯员 郑伟".
+_ROLE_SEPARATOR = re.compile(r"\s+(?:记者|記者|通讯员|通訊員|实习生|實習生|编辑|編輯|摄影|攝影)\s*")
+# Class/id/itemprop words of byline elements, for pages without structured authors.
+_BYLINE_CLASS = re.compile(
+    r"(^|[\s_-])(author|authors|byline|by-line|reporter|writer|journalist|tac-?gia|"
+    r"article-author|post-author)([\s_-]|$)", re.I)
 
 
 @dataclass
@@ -97,7 +104,8 @@ def _people(value: Any) -> list[str]:
 
 
 def _split_authors(byline: str) -> list[str]:
-    parts = re.split(r",|;|&| and | und | et | y | og | och | i | và |、| 和 ", byline)
+    byline = _ROLE_SEPARATOR.sub(", ", byline)
+    parts = re.split(r",|;|&|\s[-–]\s| and | und | et | y | og | och | i | và |、| 和 ", byline)
     names: list[str] = []
     seen: set[str] = set()
     for name in (clean_author(x) for x in parts):
@@ -196,6 +204,35 @@ def extract_page_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
         # trafilatura's byline heuristics beat a bare <meta name=author>, which
         # is often the site's name (Fundus gold, bench/extraction.py).
         if fallback.author and not _people(article.get("author")):
-            meta.authors = _split_authors(fallback.author.replace(";", ","))
+            meta.authors = [_restore_marks(a, tree) for a in
+                            _split_authors(fallback.author.replace(";", ","))]
         meta.site_name = meta.site_name or fallback.sitename
+    if not meta.authors:
+        meta.authors = _byline_authors(tree)
     return meta
+
+
+def _byline_authors(tree: HtmlElement) -> list[str]:
+    """Names in the page's byline element (class "author", "reporter"…)."""
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("meta", "link", "script", "body", "html"):
+            continue
+        marker = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}"
+        if _BYLINE_CLASS.search(marker):
+            text = normalize_paragraph(el.text_content())
+            if 2 <= len(text) <= 100:
+                return _split_authors(text)
+    return []
+
+
+def _restore_marks(name: str, tree: HtmlElement) -> str:
+    """trafilatura drops a final combining vowel of Thai/Lao names ("ทองดี" → "ทองด");
+    put back the marks that follow the name where the page writes it."""
+    text = tree.text_content()
+    at = text.find(name)
+    if at < 0:
+        return name
+    end = at + len(name)
+    while end < len(text) and unicodedata.category(text[end]) == "Mn":
+        end += 1
+    return text[at:end]
