@@ -80,7 +80,7 @@ def make_handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:  # keep test output quiet
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             with site.lock:
                 site.requests.append((time.monotonic(), self.path))
             path = self.path.split("?")[0]

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=24)
 MAX_ARTICLES_PER_SOURCE = 500  # per pass; the rest come next pass
 MAX_CHILD_SITEMAPS = 20
+# Articles fetched at once per source; the fetcher's per-host limits still apply.
+# Bounds what a Ctrl-C must wait for.
+ARTICLES_IN_FLIGHT = 8
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -130,8 +133,15 @@ class Crawler:
             return report
         report.kind = source.kind
         if source.kind == "page":
-            await self._store_page(source, result, report, Candidate(result.final_url,
-                                                                      result.final_url))
+            stored = await self._store_page(source, result, report,
+                                            Candidate(result.final_url, result.final_url))
+            if not stored and source.discovered == [] and discover_feeds(result.body,
+                                                                         result.final_url):
+                # Not an article after all, but it names its feeds: a site's front page.
+                source.kind = report.kind = "site"
+                report.failed, report.errors = 0, []
+                candidates = await self._site_candidates(source, result, report)
+                await self._ingest_candidates(source, candidates, report)
         else:
             await self._ingest_candidates(source, candidates, report)
         self._finish(source, report, failed=report.failed > 0 and report.new == 0
@@ -239,19 +249,23 @@ class Crawler:
             todo.append(cand)
         todo = todo[: self.max_articles]
 
+        slots = asyncio.Semaphore(ARTICLES_IN_FLIGHT)
+
         async def one(cand: Candidate) -> None:
-            if self.stopping:
-                return
-            fetched = await self.fetcher.fetch(cand.link)
-            if fetched.error:
-                await self._fallback_summary(source, cand, fetched.error, report)
-                return
-            await self._store_page(source, fetched, report, cand)
+            async with slots:
+                if self.stopping:  # a stop lets the articles in flight finish, no new ones
+                    return
+                fetched = await self.fetcher.fetch(cand.link)
+                if fetched.error:
+                    await self._fallback_summary(source, cand, fetched.error, report)
+                    return
+                await self._store_page(source, fetched, report, cand)
 
         await asyncio.gather(*(one(c) for c in todo))
 
     async def _store_page(self, source: Source, fetched: FetchResult, report: SourceReport,
-                          cand: Candidate) -> None:
+                          cand: Candidate) -> bool:
+        """Extract and save one fetched page; False if it held no article."""
         where = fetched.final_url
         try:
             page = await asyncio.to_thread(
@@ -259,7 +273,7 @@ class Crawler:
                 f"text/html; charset={fetched.charset}" if fetched.charset else None, where)
         except InputError as exc:
             await self._fallback_summary(source, cand, exc.reason, report)
-            return
+            return False
         if cand.entry is not None:
             _fill_from_entry(page, cand.entry)
         page.source_name = page.source_name or source.name or urlparse(where).hostname
@@ -267,6 +281,7 @@ class Crawler:
         article = article_from_page(page, raw_kind="html", origin=cand.link, key=key)
         article.fetched = _now()
         self._save(source, cand, article, fetched.body, report)
+        return True
 
     async def _fallback_summary(self, source: Source, cand: Candidate, reason: str,
                                 report: SourceReport) -> None:

@@ -16,7 +16,7 @@ goes through `Fetcher.fetch`, so these rules hold everywhere:
   the name again, so DNS rebinding between check and connect cannot move it.
 - **Bounded.** Connect and read timeouts plus a total deadline per HTTP exchange
   (a server trickling one byte a second still ends); the body is capped while
-  streaming, raw and decoded, by decompressors that yield at most 64 KiB per
+  streaming, raw and decoded, by decompressors that yield about 64 KiB per
   step, so a gzip or brotli bomb stops at the cap instead of in memory.
 - **Polite.** robots.txt is honoured (fetched once per origin through the same
   guarded path), requests to one host start at most `per_host_rate` per second
@@ -57,7 +57,7 @@ USER_AGENT = "newsdesk/0.1 (+https://github.com/newsdesk)"
 ROBOTS_AGENT = "newsdesk"  # the product token robots.txt groups are matched against
 MB = 1024 * 1024
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309 §2.5: parse at least 500 KiB; the rest is ignored
-DECODE_STEP = 64 * 1024  # the most one decompressor call may produce
+DECODE_STEP = 64 * 1024  # what one decompressor step may produce (brotli: up to ~1.5x)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 METADATA_ADDRESS = ipaddress.ip_address("169.254.169.254")
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
@@ -562,8 +562,9 @@ def _describe(exc: Exception, policy: FetchPolicy) -> tuple[ErrorKind, str]:
         return "timeout", f"timed out ({detail})"
     tls = _ssl_cause(exc)
     if tls is not None:
-        why = getattr(tls, "verify_message", None) or tls.reason or str(tls)
-        return "tls", f"TLS handshake failed ({why})"
+        if isinstance(tls, ssl.SSLCertVerificationError):
+            return "tls", f"TLS certificate rejected ({tls.verify_message or tls.reason})"
+        return "tls", f"TLS handshake failed ({tls.reason or tls})"
     if isinstance(exc, httpx.ConnectError):
         return "connect", f"cannot connect ({detail})"
     if isinstance(exc, httpx.RemoteProtocolError):
@@ -868,6 +869,8 @@ class Fetcher:
           costs minutes, not the crawl.
         - refused redirects (loop, SSRF, bad URL): unavailable, allowed; the page
           itself is still checked on its own.
+
+        The request counts against the host's rate like any other.
         """
         url = str(target.copy_with(path="/robots.txt", query=None, fragment=None))
         scratch = FetchResult(url=url, final_url=url)
