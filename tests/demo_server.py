@@ -37,6 +37,8 @@ class DemoSite:
     requests: list[tuple[float, str]] = field(default_factory=list)
     missing: set[str] = field(default_factory=set)  # paths that answer 404
     failing: set[str] = field(default_factory=set)  # paths that answer 500
+    patches: list[tuple[bytes, bytes]] = field(default_factory=list)  # edits to served bytes
+    wrong_charset: dict[str, str] = field(default_factory=dict)  # host → charset to claim
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, host: str, path: str = "/") -> str:
@@ -91,7 +93,8 @@ def make_handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
             _, host, *rest = path.split("/", 2)
             rest_path = "/" + (rest[0] if rest else "")
             if rest_path == "/feed.xml" and (feed := _feed_for(host)) is not None:
-                return self._send(200, site.rewrite(feed.read_bytes()), "application/xml")
+                return self._send(200, self._patched(site.rewrite(feed.read_bytes())),
+                                  "application/xml")
             if rest_path == "/sitemap.xml":
                 return self._send(200, _sitemap(site, host), "application/xml")
             if rest_path == "/sitemap.xml.gz":
@@ -100,8 +103,15 @@ def make_handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, _home(site, host), "text/html; charset=utf-8")
             file = (DEMO / "site" / host / rest_path.lstrip("/")).resolve()
             if (DEMO / "site") in file.parents and file.is_file():
-                return self._send(200, file.read_bytes(), "text/html")
+                charset = site.wrong_charset.get(host)
+                ctype = f"text/html; charset={charset}" if charset else "text/html"
+                return self._send(200, self._patched(file.read_bytes()), ctype)
             return self._send(404, b"not found", "text/plain")
+
+        def _patched(self, body: bytes) -> bytes:
+            for old, new in site.patches:
+                body = body.replace(old, new)
+            return body
 
         def _send(self, status: int, body: bytes, ctype: str) -> None:
             etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'

@@ -224,3 +224,48 @@ def test_watch_stops_cleanly_on_interrupt(site: DemoSite, tmp_path: Path) -> Non
     assert len(first) + sum(1 for r in rows if r.get("outcome") == "new") == stored
     assert 3 <= stored < 30
     assert summary and summary[0]["url"].endswith("/asiawire.example/feed.xml")
+
+
+def test_updated_entry_is_refetched_and_updated_in_place(site: DemoSite, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    manifest = [json.loads(x) for x in (REPO / "demo/manifest.jsonl").read_text().splitlines()]
+    article = next(m for m in manifest if m["outlet"] == "mekongherald" and m["published"])
+    nd(data, "source", "add", site.url("www.mekongherald.example", "/feed.xml"),
+       "--allow-private")
+    crawl_json(data)
+    listed = json.loads(nd(data, "list", "--json", "--limit", "0").stdout)
+    first = next(a for a in listed if a["title"] == article["title"])
+    before = json.loads(nd(data, "show", first["id"], "--json").stdout)
+
+    # The outlet adds a paragraph and bumps the entry's <updated> in its feed.
+    last = article["paragraphs"][-1]
+    site.patches.append((f"<p>{last}</p>".encode(),
+                         f"<p>{last}</p><p>Update: officials confirmed the figures.</p>".encode()))
+    entry_url = article["url"].replace("https://", site.base + "/", 1)
+    feed = (REPO / "demo/feeds/mekongherald.xml").read_text("utf-8")
+    entry = feed[feed.index(f"<id>{article['url']}</id>"):]
+    old_updated = entry[entry.index("<updated>"):entry.index("</updated>") + 10]
+    site.patches.append((f"<id>{entry_url}</id>\n<published>{article['published']}"
+                         f"</published>\n{old_updated}".encode(),
+                         f"<id>{entry_url}</id>\n<published>{article['published']}</published>"
+                         "\n<updated>2025-12-31T09:00:00+07:00</updated>".encode()))
+    items, sources = crawl_json(data, "--force")
+    assert sources[0]["updated"] == 1 and sources[0]["new"] == 0
+    assert [i["outcome"] for i in items] == ["updated"]
+    after = json.loads(nd(data, "show", first["id"], "--json").stdout)
+    assert after["paragraphs"][-1] == "Update: officials confirmed the figures."
+    assert after["first_seen"] == before["first_seen"] and after["id"] == before["id"]
+
+
+def test_wrong_charset_header_is_overruled(site: DemoSite, tmp_path: Path) -> None:
+    # GBK pages served as "charset=iso-8859-1": the bytes win over the header.
+    data = tmp_path / "data"
+    site.wrong_charset["www.nanfang-guancha.example"] = "iso-8859-1"
+    nd(data, "source", "add", site.url("www.nanfang-guancha.example", "/feed.xml"),
+       "--allow-private")
+    _, sources = crawl_json(data)
+    assert sources[0]["new"] == 21
+    manifest = [json.loads(x) for x in (REPO / "demo/manifest.jsonl").read_text().splitlines()]
+    titles = {m["title"] for m in manifest if m["outlet"] == "nanfang"}
+    listed = json.loads(nd(data, "list", "--json", "--limit", "0").stdout)
+    assert {a["title"] for a in listed} == titles

@@ -50,6 +50,7 @@ class Candidate:
     guid: str
     link: str
     entry: FeedEntry | None = None
+    updated: datetime | None = None  # the feed's or sitemap's date for this entry
 
 
 @dataclass
@@ -185,7 +186,8 @@ class Crawler:
 
     def _feed_candidates(self, result: FetchResult) -> list[Candidate]:
         feed = parse_feed(result.body, result.final_url, result.content_type)
-        return [Candidate(e.guid, e.link, e) for e in feed.entries if e.link]
+        return [Candidate(e.guid, e.link, e, e.updated or e.published)
+                for e in feed.entries if e.link]
 
     async def _sitemap_candidates(self, result: FetchResult,
                                   report: SourceReport) -> list[Candidate]:
@@ -202,7 +204,7 @@ class Crawler:
                 report.errors.append(str(exc))
         epoch = datetime.min.replace(tzinfo=UTC)
         urls.sort(key=lambda u: u.news_published or u.lastmod or epoch, reverse=True)
-        return [Candidate(u.loc, u.loc) for u in urls]
+        return [Candidate(u.loc, u.loc, None, u.lastmod or u.news_published) for u in urls]
 
     async def _site_candidates(self, source: Source, result: FetchResult,
                                report: SourceReport) -> list[Candidate]:
@@ -238,12 +240,13 @@ class Crawler:
                                  report: SourceReport) -> None:
         todo: list[Candidate] = []
         for cand in candidates:
-            if self.store.is_seen(source.id, cand.guid):
+            if self.store.is_seen(source.id, cand.guid, cand.updated):
                 report.unchanged += 1
                 continue
             known = self.store.has_url(canonical(cand.link) or cand.link)
-            if known:
-                self.store.mark_seen(source.id, cand.guid, cand.link, known)
+            if known and not self.store.is_seen(source.id, cand.guid):
+                # Already stored from another source: no need to fetch it again.
+                self.store.mark_seen(source.id, cand.guid, cand.link, known, cand.updated)
                 report.unchanged += 1
                 continue
             todo.append(cand)
@@ -311,7 +314,7 @@ class Crawler:
     def _save(self, source: Source, cand: Candidate, article, raw: bytes | None,
               report: SourceReport, note: str | None = None) -> None:
         saved = self.store.save(article, raw=raw)
-        self.store.mark_seen(source.id, cand.guid, cand.link, saved.article_id)
+        self.store.mark_seen(source.id, cand.guid, cand.link, saved.article_id, cand.updated)
         if saved.outcome == "new":
             report.new += 1
         elif saved.outcome == "updated":

@@ -79,6 +79,7 @@ MIGRATIONS: list[str] = [
         link TEXT,
         article_id TEXT,
         first_seen TEXT NOT NULL,
+        entry_updated TEXT,
         PRIMARY KEY (source_id, guid)
     );
     """,

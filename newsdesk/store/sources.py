@@ -146,18 +146,27 @@ class SourcesMixin:
              json.dumps(source.discovered), source.id),
         )
 
-    def is_seen(self, source_id: int, guid: str) -> bool:
-        return self._db.execute(
-            "SELECT 1 FROM seen_entries WHERE source_id = ? AND guid = ?", (source_id, guid)
-        ).fetchone() is not None
+    def is_seen(self, source_id: int, guid: str, updated: datetime | None = None) -> bool:
+        """Seen, and not updated since: an entry whose feed date moved on is new again."""
+        row = self._db.execute(
+            "SELECT entry_updated FROM seen_entries WHERE source_id = ? AND guid = ?",
+            (source_id, guid),
+        ).fetchone()
+        if row is None:
+            return False
+        if updated is None or row[0] is None:
+            return True
+        return datetime.fromisoformat(row[0]) >= updated
 
     def mark_seen(self, source_id: int, guid: str, link: str | None,
-                  article_id: str | None) -> None:
+                  article_id: str | None, updated: datetime | None = None) -> None:
         self._db.execute(
-            "INSERT OR IGNORE INTO seen_entries (source_id, guid, link, article_id, first_seen)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (source_id, guid, link, article_id, datetime.now(UTC).replace(microsecond=0)
-             .isoformat()),
+            "INSERT INTO seen_entries (source_id, guid, link, article_id, first_seen,"
+            " entry_updated) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, guid) DO UPDATE"
+            " SET article_id = excluded.article_id, entry_updated = excluded.entry_updated",
+            (source_id, guid, link, article_id,
+             datetime.now(UTC).replace(microsecond=0).isoformat(),
+             updated.isoformat() if updated else None),
         )
 
     def has_url(self, url: str) -> str | None:
