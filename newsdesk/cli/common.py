@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +20,7 @@ from rich.console import Console
 
 from newsdesk import config
 from newsdesk.store import SQLiteStore, open_store
+from newsdesk.store.sqlite import day_bound
 
 app = typer.Typer(
     help="newsdesk: multilingual news ingest, search and briefs.",
@@ -59,17 +60,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def parse_day(value: str | None, end: bool = False) -> datetime | None:
     """YYYY-MM-DD (whole day, UTC) or a full ISO timestamp."""
-    if not value:
-        return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return day_bound(value, end)
     except ValueError:
         raise fail(f"{value!r} is not a date (use YYYY-MM-DD or ISO 8601)", 2) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    if end and len(value) == 10:
-        parsed += timedelta(days=1)  # --until 2025-10-01 includes that day
-    return parsed
 
 
 def print_json(value: Any) -> None:

@@ -14,7 +14,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,6 +60,23 @@ class RawRecord:
     url: str | None
     origin: str | None
     extractor_version: str | None
+
+
+def day_bound(value: str | None, end: bool = False) -> datetime | None:
+    """A filter bound from user input: YYYY-MM-DD (a whole UTC day) or ISO 8601.
+
+    As an end bound a plain date is inclusive (`--until 2025-10-01` keeps that
+    day), so it becomes the next midnight. Raises ValueError on anything else;
+    the CLI and the web layer turn that into their own error.
+    """
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if end and len(value) == 10:
+        parsed += timedelta(days=1)
+    return parsed
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -10,7 +10,7 @@ input and may contain markup.
 # aliases below at definition time.
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from newsdesk.errors import NotFoundError
 from newsdesk.store import ArticleFilter, SQLiteStore, open_store
+from newsdesk.store.sqlite import day_bound
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 30
@@ -29,15 +30,10 @@ LANGUAGE_NAMES = {"zh": "中文", "zh-Hans": "中文（简体）", "zh-Hant": "�
 
 
 def _day(value: str | None, end: bool = False) -> datetime | None:
-    if not value:
-        return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return day_bound(value, end)
     except ValueError:
         raise HTTPException(status_code=422, detail=f"{value!r} is not a date") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed + timedelta(days=1) if end and len(value) == 10 else parsed
 
 
 def create_app(data_dir: Path) -> FastAPI:
