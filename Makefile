@@ -47,6 +47,7 @@ test: install system-deps lint
 	$(VENV)/bin/pytest
 
 bench: install
+	$(PIP) install -q -e '.[test,bench]'
 	$(PY) bench/extraction.py
 
 clean:
