@@ -40,6 +40,8 @@ MAX_CHILD_SITEMAPS = 20
 # Articles fetched at once per source; the fetcher's per-host limits still apply.
 # Bounds what a Ctrl-C must wait for.
 ARTICLES_IN_FLIGHT = 8
+# Sources crawled at once; with the articles above, at most 64 pages in flight.
+SOURCES_IN_FLIGHT = 8
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -89,7 +91,6 @@ class Crawler:
         self.public_fetcher = fetcher
         # Sources added with --allow-private use a fetcher that may reach them.
         self.private_fetcher = private_fetcher or fetcher
-        self.fetcher = fetcher
         self.on_item = on_item
         self.max_articles = max_articles
         self.stopping = False
@@ -101,17 +102,26 @@ class Crawler:
     # -- a whole pass --------------------------------------------------------------
     async def crawl_due(self, force: bool = False) -> list[SourceReport]:
         sources = self.store.due_sources(_now(), include_not_due=force)
-        reports = []
-        for source in sources:  # sources one by one; articles inside a source concurrently
-            if self.stopping:
-                break
-            reports.append(await self.crawl_source(source))
-        return reports
+        # Sources run side by side (the fetcher keeps each host polite), so one slow
+        # outlet does not hold up the others; reports keep the sources' order.
+        slots = asyncio.Semaphore(SOURCES_IN_FLIGHT)
+
+        async def one(source: Source) -> SourceReport | None:
+            async with slots:
+                if self.stopping:
+                    return None
+                return await self.crawl_source(source)
+
+        reports = await asyncio.gather(*(one(s) for s in sources))
+        return [r for r in reports if r is not None]
+
+    def _fetcher_for(self, source: Source) -> Fetcher:
+        return self.private_fetcher if source.allow_private else self.public_fetcher
 
     async def crawl_source(self, source: Source) -> SourceReport:
-        self.fetcher = self.private_fetcher if source.allow_private else self.public_fetcher
+        fetcher = self._fetcher_for(source)
         report = SourceReport(source.id, source.url, source.name, source.kind)
-        result = await self.fetcher.fetch(source.url, etag=source.etag,
+        result = await fetcher.fetch(source.url, etag=source.etag,
                                           last_modified=source.last_modified)
         source.last_checked = _now()
         if result.error:
@@ -179,7 +189,7 @@ class Crawler:
         if source.kind == "feed":
             return self._feed_candidates(result)
         if source.kind == "sitemap":
-            return await self._sitemap_candidates(result, report)
+            return await self._sitemap_candidates(source, result, report)
         if source.kind == "site":
             return await self._site_candidates(source, result, report)
         return []
@@ -189,12 +199,12 @@ class Crawler:
         return [Candidate(e.guid, e.link, e, e.updated or e.published)
                 for e in feed.entries if e.link]
 
-    async def _sitemap_candidates(self, result: FetchResult,
+    async def _sitemap_candidates(self, source: Source, result: FetchResult,
                                   report: SourceReport) -> list[Candidate]:
         sitemap = parse_sitemap(result.body, result.final_url)
         urls = list(sitemap.urls)
         for child in sitemap.sitemaps[:MAX_CHILD_SITEMAPS]:
-            fetched = await self.fetcher.fetch(child)
+            fetched = await self._fetcher_for(source).fetch(child)
             if fetched.error:
                 report.errors.append(fetched.error)
                 continue
@@ -211,7 +221,7 @@ class Crawler:
         feeds = source.discovered or discover_feeds(result.body, result.final_url)
         if not feeds:
             for url in candidate_urls(source.url):
-                probe = await self.fetcher.fetch(url)
+                probe = await self._fetcher_for(source).fetch(url)
                 if not probe.error and classify(probe.body, probe.final_url,
                                                 probe.content_type) in ("feed", "sitemap"):
                     feeds = [probe.final_url]
@@ -221,14 +231,14 @@ class Crawler:
         source.discovered = feeds
         candidates: list[Candidate] = []
         for feed_url in feeds:
-            fetched = await self.fetcher.fetch(feed_url)
+            fetched = await self._fetcher_for(source).fetch(feed_url)
             if fetched.error:
                 report.errors.append(fetched.error)
                 continue
             try:
                 kind = classify(fetched.body, fetched.final_url, fetched.content_type)
                 if kind == "sitemap":
-                    candidates += await self._sitemap_candidates(fetched, report)
+                    candidates += await self._sitemap_candidates(source, fetched, report)
                 else:
                     candidates += self._feed_candidates(fetched)
             except InputError as exc:
@@ -258,7 +268,7 @@ class Crawler:
             async with slots:
                 if self.stopping:  # a stop lets the articles in flight finish, no new ones
                     return
-                fetched = await self.fetcher.fetch(cand.link)
+                fetched = await self._fetcher_for(source).fetch(cand.link)
                 if fetched.error:
                     await self._fallback_summary(source, cand, fetched.error, report)
                     return

@@ -13,9 +13,11 @@ that OpenCC would change when converting in each direction.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Any
 
 import opencc
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -50,14 +52,29 @@ class LanguageGuess:
         return self.code.split("-")[0]
 
 
-@lru_cache(maxsize=1)
+# Loaded once per process under a lock: the crawler extracts pages in worker threads,
+# and `lru_cache` alone lets every thread that arrives first load its own copy.
+_LOAD_LOCK = threading.Lock()
+_loaded: dict[str, Any] = {}
+
+
+def _once(key: str, load: Callable[[], Any]) -> Any:
+    value = _loaded.get(key)
+    if value is None:
+        with _LOAD_LOCK:
+            value = _loaded.get(key)
+            if value is None:
+                value = _loaded[key] = load()
+    return value
+
+
 def _identifier() -> LanguageIdentifier:
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _once("py3langid",
+                 lambda: LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
 
 
-@lru_cache(maxsize=2)
 def _converter(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
+    return _once(f"opencc:{config}", lambda: opencc.OpenCC(config))
 
 
 def _script_counts(text: str) -> dict[str, int]:
