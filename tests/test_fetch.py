@@ -14,10 +14,12 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import brotli
 import httpcore
@@ -666,3 +668,46 @@ def test_ssl_module_is_what_reports_tls_failures() -> None:
     exc = RuntimeError("wrapper")
     exc.__cause__ = ssl.SSLCertVerificationError(1, "certificate verify failed")
     assert fetch_module._ssl_cause(exc) is exc.__cause__
+
+
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive; counts the TCP connections it was given."""
+
+    protocol_version = "HTTP/1.1"
+    connections = 0
+
+    def setup(self) -> None:
+        type(self).connections += 1
+        super().setup()
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        status, body = (404, b"<p>not here</p>") if self.path == "/missing" else (200, PAGE)
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_connections_are_reused_also_after_an_error_page() -> None:
+    """A crawl of many pages must not open a connection per request (the crawl
+    benchmark saw 5,100 connections for 5,100 requests), and a 404's small body is
+    read so its connection stays usable."""
+    _KeepAliveHandler.connections = 0
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAliveHandler)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{srv.server_address[1]}"
+        results = fetch_seq([f"{base}/a", f"{base}/missing", f"{base}/b", f"{base}/c"],
+                            policy())
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert [r.status for r in results] == [200, 404, 200, 200]
+    assert results[1].error and "404" in results[1].error
+    # robots.txt (404) and four requests, all over one connection.
+    assert _KeepAliveHandler.connections == 1

@@ -59,6 +59,12 @@ MB = 1024 * 1024
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309 §2.5: parse at least 500 KiB; the rest is ignored
 DECODE_STEP = 64 * 1024  # what one decompressor step may produce (brotli: up to ~1.5x)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Connection pool: idle keep-alive connections kept across hosts, and how long.
+POOL_CONNECTIONS = 128
+KEEPALIVE_SECONDS = 15.0
+# An unwanted body up to this size, arriving within this time, is read to keep the connection.
+DRAIN_BYTES = 64 * 1024
+DRAIN_SECONDS = 1.0
 METADATA_ADDRESS = ipaddress.ip_address("169.254.169.254")
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -379,15 +385,34 @@ def _transport(policy: FetchPolicy) -> httpx.AsyncHTTPTransport:
     assert hasattr(transport, "_pool"), "httpx internals changed: cannot pin connections"
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(),
-        max_connections=policy.max_concurrency * 2,
-        max_keepalive_connections=policy.max_concurrency,
-        keepalive_expiry=5.0,
+        # Idle connections are kept per host, and a crawl has many hosts in flight:
+        # a pool sized by concurrency alone reopened a connection for every request.
+        max_connections=max(policy.max_concurrency * 4, POOL_CONNECTIONS),
+        max_keepalive_connections=max(policy.max_concurrency * 4, POOL_CONNECTIONS),
+        keepalive_expiry=KEEPALIVE_SECONDS,
         network_backend=_PinnedBackend(),
     )
     return transport
 
 
 # -- bodies ----------------------------------------------------------------------------
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a small unwanted body (an error page, a redirect's) so its connection is reused.
+
+    A large or slow one is abandoned instead: closing the connection is cheaper
+    than waiting for a body nobody reads.
+    """
+    seen = 0
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for chunk in response.aiter_raw():
+                seen += len(chunk)
+                if seen > DRAIN_BYTES:
+                    return
+    except (TimeoutError, httpx.HTTPError):
+        return
+
 
 class _Decoder(Protocol):
     def feed(self, data: bytes) -> Iterator[bytes]: ...
@@ -791,10 +816,12 @@ class Fetcher:
             result.body = b""
             return None, False
         if status in REDIRECT_STATUSES:
+            await _drain(response)
             if h.get("location"):
                 return h["location"], "set-cookie" in h
             raise _Failure("http", f"HTTP {status} redirect without a Location header")
         if not 200 <= status < 300:
+            await _drain(response)
             reason = f" {response.reason_phrase}" if response.reason_phrase else ""
             later = f", retry after {result.retry_after:g} s" if result.retry_after else ""
             raise _Failure("http", f"HTTP {status}{reason}{later}")
