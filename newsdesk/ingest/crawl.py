@@ -187,15 +187,18 @@ class Crawler:
             else:
                 raise InputError(source.url, "neither a feed, a sitemap nor an HTML page")
         if source.kind == "feed":
-            return self._feed_candidates(result)
+            return await self._feed_candidates(result)
         if source.kind == "sitemap":
             return await self._sitemap_candidates(source, result, report)
         if source.kind == "site":
             return await self._site_candidates(source, result, report)
         return []
 
-    def _feed_candidates(self, result: FetchResult) -> list[Candidate]:
-        feed = parse_feed(result.body, result.final_url, result.content_type)
+    async def _feed_candidates(self, result: FetchResult) -> list[Candidate]:
+        # feedparser takes ~50 ms for a 100-item feed: off the event loop, so the
+        # other sources' fetches keep moving meanwhile.
+        feed = await asyncio.to_thread(parse_feed, result.body, result.final_url,
+                                       result.content_type)
         return [Candidate(e.guid, e.link, e, e.updated or e.published)
                 for e in feed.entries if e.link]
 
@@ -240,7 +243,7 @@ class Crawler:
                 if kind == "sitemap":
                     candidates += await self._sitemap_candidates(source, fetched, report)
                 else:
-                    candidates += self._feed_candidates(fetched)
+                    candidates += await self._feed_candidates(fetched)
             except InputError as exc:
                 report.errors.append(str(exc))
         return candidates
