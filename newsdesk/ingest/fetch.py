@@ -610,6 +610,19 @@ class _Host:
         self.next_at = 0.0  # time.monotonic() before which no request starts
         self.last_start = -1e9
 
+    async def trace(self, event: str, info: dict[str, object]) -> None:
+        """httpcore's trace hook: the interval also counts from when the request is sent.
+
+        A request's start is claimed before its connection is had; a slow connect
+        or a busy event loop can then send it late, and the next request of the
+        host, started on time, would reach the server less than the interval
+        after it. Pushing the next start back from the real send closes that gap.
+        """
+        if event == "http11.send_request_headers.started":
+            now = time.monotonic()
+            self.last_start = max(self.last_start, now)
+            self.next_at = max(self.next_at, now + self.interval)
+
     def defer(self, seconds: float) -> None:
         self.next_at = max(self.next_at, time.monotonic() + seconds)
 
@@ -774,12 +787,14 @@ class Fetcher:
         """One HTTP request/response within the total deadline; (redirect target, set cookie)."""
         assert self._client is not None
         host = _host(target)
+        state = self._host(host)
         async with self._turn(host):
             token = _PINNED.set({host: addresses})
             deadline = asyncio.timeout(self.policy.total_timeout)
             try:
                 async with deadline:
-                    request = self._client.build_request("GET", target, headers=headers)
+                    request = self._client.build_request("GET", target, headers=headers,
+                                                         extensions={"trace": state.trace})
                     response = await self._client.send(request, stream=True)
                     try:
                         return await self._receive(response, result, accept, limit, truncate)
