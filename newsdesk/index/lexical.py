@@ -1,0 +1,496 @@
+"""The tantivy (BM25) index: schema, field names, documents from articles, query helpers.
+
+Lives at `data/index/lexical`. Derived data: `newsdesk reindex` rebuilds it from the store.
+
+How text gets in
+----------------
+tantivy-py cannot call Python tokenizers, so text is analysed in Python by
+`newsdesk.text.analysis.analyze(text, language)` and handed to tantivy as
+*pre-tokenized* text (`Document.add_pre_tokenized_text`): every term goes in with the
+position we choose. That keeps the analyser's positions exactly (a Vietnamese word
+sits at its first syllable's position, a folded variant at its exact term's), which a
+whitespace-joined string could not. The fields still name a registered
+whitespace + lowercase tokenizer (`TOKENIZER`) so `Index.parse_query` on them
+behaves sensibly, but nothing here depends on it.
+
+Text fields (all indexed with positions, none stored — display text comes from the store)
+-----------------------------------------------------------------------------------------
+For each of `title` and `body` (body = every paragraph, lead included; a gap of
+`PARAGRAPH_GAP` positions between paragraphs so a phrase never spans two):
+
+| field            | terms                                                                 |
+|------------------|-----------------------------------------------------------------------|
+| `title`/`body`   | exact "word" terms at the analyser's positions (zh jieba words,       |
+|                  | vi words "hà_nội", en stems, th/lo words)                             |
+| `*_fold`         | the folded "~" variants of those words ("~ha_noi"); Vietnamese only   |
+| `*_sub`          | the finest units, one position each: a Chinese word's single Han      |
+|                  | characters, a Vietnamese word's syllables; a word without sub-units   |
+|                  | (English, Thai, Lao, a one-syllable/one-character word) is its own    |
+|                  | unit. Sequential positions → phrase queries work on characters /      |
+|                  | syllables whatever the word segmenter did on either side.            |
+| `*_sub_fold`     | the folded "~" variants of the `*_sub` units, same positions          |
+
+So exact diacritics rank above folded forms by field boost (`BOOSTS`: a fold field
+weighs half its exact field), title above body, words above sub-units (words reward
+the right grouping; sub-units give recall: "越南" still finds "越南人").
+Folded terms keep their "~" prefix, exactly as `analyze_query` emits them.
+
+Use `split_terms(tokens)` on BOTH sides (index and query): it turns analysed tokens
+into the four term streams above with their positions, so query terms meet indexed
+terms by construction. Phrase queries: Vietnamese and Chinese → `*_sub` (syllables,
+characters); other languages → `title`/`body` (== `*_sub` there anyway).
+
+Other fields
+------------
+`id` (article id; raw, stored, fast), `external_id` (raw, stored), `lang` (base code
+"zh", "vi", "en"…; raw, stored, fast — filter and facet on this), `language` (full tag
+"zh-Hant"; raw, stored, fast), `source` (source name as stored, raw, stored, fast —
+facet on this), `source_domain` (raw, stored, fast), `source_key` (raw; the
+lowercased source name AND lowercased domain, for a case-insensitive `source:` filter
+by either), `published` (date, indexed, fast, stored; absent for undated articles:
+they still match every text query, fall outside every date range, and sort last both
+ways under `order_by_date`).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import tantivy
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.text.analysis import Token, analyze, base_language
+
+if TYPE_CHECKING:
+    from newsdesk.records import Article
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+"""Bump when fields or the way documents are built change: the indexer then rebuilds."""
+
+TOKENIZER = "nd_ws"
+
+# --- field names (the search side imports these) ------------------------------------------
+ID = "id"
+EXTERNAL_ID = "external_id"
+LANG = "lang"
+LANGUAGE = "language"
+SOURCE = "source"
+SOURCE_DOMAIN = "source_domain"
+SOURCE_KEY = "source_key"
+PUBLISHED = "published"
+
+TITLE = "title"
+TITLE_FOLD = "title_fold"
+TITLE_SUB = "title_sub"
+TITLE_SUB_FOLD = "title_sub_fold"
+BODY = "body"
+BODY_FOLD = "body_fold"
+BODY_SUB = "body_sub"
+BODY_SUB_FOLD = "body_sub_fold"
+
+TEXT_FIELDS = (TITLE, TITLE_FOLD, TITLE_SUB, TITLE_SUB_FOLD,
+               BODY, BODY_FOLD, BODY_SUB, BODY_SUB_FOLD)
+
+BOOSTS: dict[str, float] = {
+    TITLE: 3.0, TITLE_FOLD: 1.5, TITLE_SUB: 1.5, TITLE_SUB_FOLD: 0.75,
+    BODY: 1.0, BODY_FOLD: 0.5, BODY_SUB: 0.5, BODY_SUB_FOLD: 0.25,
+}
+"""Starting weights per field (the search side may tune them): fold = half of exact,
+sub-units = half of words, title = 3 × body."""
+
+PARAGRAPH_GAP = 16
+"""Positions left between paragraphs so a phrase (slop < 16) never spans two."""
+
+WRITER_HEAP = 64_000_000
+"""Indexing buffer: tantivy flushes a segment when it fills; 64 MB is plenty at our
+document sizes and leaves memory for the embedder and the web server."""
+
+WRITER_THREADS = 1
+"""One indexing thread: the machine has 2 cores and the other one embeds or serves."""
+
+
+class LexicalIndexError(NewsdeskError):
+    """The lexical index cannot be opened or written."""
+
+
+# --- term streams -------------------------------------------------------------------------
+
+Positioned = list[tuple[int, str]]
+
+
+@dataclass
+class FieldTerms:
+    """Analysed tokens of one text, split into the four indexed streams (see module doc)."""
+
+    words: Positioned = field(default_factory=list)
+    words_fold: Positioned = field(default_factory=list)
+    sub: Positioned = field(default_factory=list)
+    sub_fold: Positioned = field(default_factory=list)
+
+    def shifted(self, offset: int) -> FieldTerms:
+        def move(terms: Positioned) -> Positioned:
+            return [(p + offset, t) for p, t in terms]
+
+        return FieldTerms(move(self.words), move(self.words_fold), move(self.sub),
+                          move(self.sub_fold))
+
+    def extend(self, other: FieldTerms) -> None:
+        self.words += other.words
+        self.words_fold += other.words_fold
+        self.sub += other.sub
+        self.sub_fold += other.sub_fold
+
+    def last_position(self) -> int:
+        return max((p for terms in (self.words, self.sub) for p, _ in terms), default=-1)
+
+
+_UNIT_KINDS = ("char", "part", "word")
+
+
+def split_terms(tokens: Sequence[Token]) -> FieldTerms:
+    """Split `analyze`/`analyze_query` output into words / words_fold / sub / sub_fold.
+
+    Words keep the analyser's positions. Sub-units are renumbered 0, 1, 2… in text
+    order: at each analyser position the finest kind present wins (Han "char"s,
+    else "part"s, else the word itself), and a folded unit takes the position of
+    the exact unit with the same offsets.
+    """
+    out = FieldTerms()
+    by_pos: dict[int, list[Token]] = defaultdict(list)
+    for t in tokens:
+        if t.kind == "word":
+            (out.words_fold if t.folded else out.words).append((t.position, t.text))
+        by_pos[t.position].append(t)
+    next_pos = 0
+    for pos in sorted(by_pos):
+        group = by_pos[pos]
+        units: list[Token] = []
+        kind = "word"
+        for kind in _UNIT_KINDS:
+            units = sorted((t for t in group if t.kind == kind and not t.folded),
+                           key=lambda t: (t.start, t.end))
+            if units:
+                break
+        if not units:  # only folded terms here (never produced today): index them alone
+            kind = next((k for k in _UNIT_KINDS if any(t.kind == k for t in group)), "word")
+        where: dict[tuple[int, int], int] = {}
+        for unit in units:
+            where.setdefault((unit.start, unit.end), next_pos)
+            out.sub.append((next_pos, unit.text))
+            next_pos += 1
+        first = where[min(where)] if where else next_pos
+        for t in sorted((t for t in group if t.kind == kind and t.folded),
+                        key=lambda t: (t.start, t.end)):
+            out.sub_fold.append((where.get((t.start, t.end), first), t.text))
+        if not units:
+            next_pos += 1
+    return out
+
+
+def analyze_paragraphs(paragraphs: Iterable[str], language: str) -> FieldTerms:
+    """`split_terms` over each paragraph, `PARAGRAPH_GAP` positions apart."""
+    out = FieldTerms()
+    base = 0
+    for paragraph in paragraphs:
+        if not paragraph.strip():
+            continue
+        terms = split_terms(analyze(paragraph, language)).shifted(base)
+        out.extend(terms)
+        base = max(base, terms.last_position() + 1) + PARAGRAPH_GAP
+    return out
+
+
+# --- schema and documents ------------------------------------------------------------------
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field(ID, stored=True, fast=True, tokenizer_name="raw")
+    sb.add_text_field(EXTERNAL_ID, stored=True, tokenizer_name="raw")
+    sb.add_text_field(LANG, stored=True, fast=True, tokenizer_name="raw")
+    sb.add_text_field(LANGUAGE, stored=True, fast=True, tokenizer_name="raw")
+    sb.add_text_field(SOURCE, stored=True, fast=True, tokenizer_name="raw")
+    sb.add_text_field(SOURCE_DOMAIN, stored=True, fast=True, tokenizer_name="raw")
+    sb.add_text_field(SOURCE_KEY, tokenizer_name="raw")
+    sb.add_date_field(PUBLISHED, stored=True, indexed=True, fast=True)
+    for name in TEXT_FIELDS:
+        sb.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
+    return sb.build()
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+            .filter(tantivy.Filter.lowercase()).build())
+
+
+def _add_terms(doc: tantivy.Document, name: str, terms: Positioned) -> None:
+    if terms:
+        tokens = [tantivy.Token(text, pos, 0, 0) for pos, text in terms]
+        doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString("", tokens))
+
+
+def build_document(article: Article) -> tantivy.Document:
+    """The tantivy document for one article (analysis happens here: ~10–60 ms each)."""
+    doc = tantivy.Document()
+    doc.add_text(ID, article.id)
+    if article.external_id:
+        doc.add_text(EXTERNAL_ID, article.external_id)
+    doc.add_text(LANG, base_language(article.language))
+    doc.add_text(LANGUAGE, article.language)
+    if article.source_name:
+        doc.add_text(SOURCE, article.source_name)
+        doc.add_text(SOURCE_KEY, article.source_name.casefold())
+    if article.source_domain:
+        doc.add_text(SOURCE_DOMAIN, article.source_domain)
+        doc.add_text(SOURCE_KEY, article.source_domain.casefold())
+    if article.published is not None:
+        doc.add_date(PUBLISHED, to_utc(article.published))
+    title = analyze_paragraphs([article.title], article.language)
+    body = analyze_paragraphs(article.paragraphs, article.language)
+    for (w, wf, s, sf), terms in (((TITLE, TITLE_FOLD, TITLE_SUB, TITLE_SUB_FOLD), title),
+                                   ((BODY, BODY_FOLD, BODY_SUB, BODY_SUB_FOLD), body)):
+        _add_terms(doc, w, terms.words)
+        _add_terms(doc, wf, terms.words_fold)
+        _add_terms(doc, s, terms.sub)
+        _add_terms(doc, sf, terms.sub_fold)
+    return doc
+
+
+def to_utc(value: datetime) -> datetime:
+    """tantivy stores dates as UTC instants; naive datetimes are read as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+# --- the index -------------------------------------------------------------------------------
+
+
+class LexicalIndex:
+    """One tantivy index directory: write (upsert/delete/commit) and read (search/count/facet).
+
+    Writers: one process at a time (tantivy's own lock, plus the indexer's lock file).
+    Readers in other processes (the web server) call `searcher()`, which reloads to
+    the latest commit, and never block a writer.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.schema = build_schema()
+        self._writer: tantivy.IndexWriter | None = None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except (OSError, ValueError) as exc:
+            raise LexicalIndexError(f"cannot open the search index at {self.path}: {exc} "
+                              "(run `newsdesk reindex`)") from None
+        self.index.register_tokenizer(TOKENIZER, _analyzer())
+
+    @staticmethod
+    def wipe(path: str | Path) -> None:
+        """Delete the index directory (the indexer rebuilds it from the store)."""
+        shutil.rmtree(path, ignore_errors=True)
+
+    # -- writing ----------------------------------------------------------------------------
+    @property
+    def writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            try:
+                self._writer = self.index.writer(heap_size=WRITER_HEAP,
+                                                 num_threads=WRITER_THREADS)
+            except ValueError as exc:
+                raise LexicalIndexError(f"cannot write the search index at {self.path}: {exc}") \
+                    from None
+        return self._writer
+
+    def upsert(self, articles: Iterable[Article]) -> int:
+        """Delete-by-id then add: idempotent, so a redone batch after a crash is harmless.
+
+        Nothing is visible until `commit()`.
+        """
+        n = 0
+        for article in articles:
+            doc = build_document(article)
+            self.writer.delete_documents_by_term(ID, article.id)
+            self.writer.add_document(doc)
+            n += 1
+        return n
+
+    def delete(self, ids: Iterable[str]) -> None:
+        for article_id in ids:
+            self.writer.delete_documents_by_term(ID, article_id)
+
+    def delete_all(self) -> None:
+        self.writer.delete_all_documents()
+
+    def commit(self) -> None:
+        """Make every upsert/delete since the last commit durable and visible, atomically."""
+        if self._writer is not None:
+            self._writer.commit()
+
+    def close(self) -> None:
+        """Commit nothing; wait for merges and release tantivy's writer lock."""
+        if self._writer is not None:
+            self._writer.rollback()
+            self._writer.wait_merging_threads()
+            self._writer = None
+
+    # -- reading ----------------------------------------------------------------------------
+    def searcher(self) -> tantivy.Searcher:
+        """A searcher on the latest commit (also one made by another process)."""
+        self.index.reload()
+        return self.index.searcher()
+
+    def search(self, query: tantivy.Query, limit: int = 10, offset: int = 0,
+               order_by_date: bool = False,
+               searcher: tantivy.Searcher | None = None) -> list[tuple[str, float]]:
+        """[(article_id, score)] best first; by date newest first (undated last) when asked.
+
+        With `order_by_date` the score is 0.0 (tantivy returns the date instead).
+        """
+        s = searcher or self.searcher()
+        if limit <= 0:
+            return []
+        if order_by_date:
+            result = s.search(query, limit, count=False, order_by_field=PUBLISHED,
+                              offset=offset, order=tantivy.Order.Desc)
+        else:
+            result = s.search(query, limit, count=False, offset=offset)
+        out = []
+        for score, address in result.hits:
+            out.append((s.doc(address)[ID][0], 0.0 if order_by_date else float(score)))
+        return out
+
+    def count(self, query: tantivy.Query, searcher: tantivy.Searcher | None = None) -> int:
+        s = searcher or self.searcher()
+        return int(s.search(query, 1, count=True).count)  # tantivy panics on limit 0
+
+    def facet(self, query: tantivy.Query, field_name: str, size: int = 20,
+              searcher: tantivy.Searcher | None = None) -> dict[str, int]:
+        """{value: matching documents} for a raw fast field (`LANG`, `SOURCE`, …), top `size`."""
+        s = searcher or self.searcher()
+        result: dict[str, Any] = s.aggregate(
+            query, {"f": {"terms": {"field": field_name, "size": size}}})
+        return {str(b["key"]): int(b["doc_count"]) for b in result["f"]["buckets"]}
+
+    @property
+    def num_docs(self) -> int:
+        return int(self.searcher().num_docs)
+
+    def ids(self) -> set[str]:
+        """Every article id in the index (for consistency checks and tests)."""
+        s = self.searcher()
+        n = s.num_docs
+        if not n:
+            return set()
+        return {s.doc(a)[ID][0] for _, a in s.search(tantivy.Query.all_query(), n).hits}
+
+    # -- query helpers ----------------------------------------------------------------------
+    def term(self, field_name: str, term: str) -> tantivy.Query:
+        return term_query(self.schema, field_name, term)
+
+    def phrase(self, field_name: str, terms: Positioned, slop: int = 0) -> tantivy.Query:
+        return phrase_query(self.schema, field_name, terms, slop)
+
+
+def term_query(schema: tantivy.Schema, field_name: str, term: str,
+               boost: float = 1.0) -> tantivy.Query:
+    q = tantivy.Query.term_query(schema, field_name, term)
+    return q if boost == 1.0 else tantivy.Query.boost_query(q, boost)
+
+
+def terms_query(schema: tantivy.Schema, field_name: str, terms: Iterable[str],
+                boost: float = 1.0) -> tantivy.Query:
+    """Any of `terms` in one field (BM25 adds up the ones that match)."""
+    unique = list(dict.fromkeys(terms))
+    if not unique:
+        return tantivy.Query.empty_query()
+    subs = [(tantivy.Occur.Should, tantivy.Query.term_query(schema, field_name, t))
+            for t in unique]
+    q = subs[0][1] if len(subs) == 1 else tantivy.Query.boolean_query(subs)
+    return q if boost == 1.0 else tantivy.Query.boost_query(q, boost)
+
+
+def phrase_query(schema: tantivy.Schema, field_name: str, terms: Positioned, slop: int = 0,
+                 boost: float = 1.0) -> tantivy.Query:
+    """Terms at these relative positions (from `split_terms`), e.g. `FieldTerms.sub`.
+
+    Positions are made relative to the first; several terms at one position (none
+    in `*_sub`) are not supported by tantivy's phrase query, so the first wins.
+    A one-term phrase is a term query.
+    """
+    if not terms:
+        return tantivy.Query.empty_query()
+    first = min(p for p, _ in terms)
+    seen: dict[int, str] = {}
+    for p, t in sorted(terms, key=lambda x: x[0]):
+        seen.setdefault(p - first, t)
+    if len(seen) == 1:
+        q = tantivy.Query.term_query(schema, field_name, next(iter(seen.values())))
+    else:
+        q = tantivy.Query.phrase_query(schema, field_name, list(seen.items()), slop)
+    return q if boost == 1.0 else tantivy.Query.boost_query(q, boost)
+
+
+def text_query(schema: tantivy.Schema, terms: FieldTerms, folded_only: bool = False,
+               boosts: dict[str, float] | None = None) -> tantivy.Query:
+    """A ready-made "any of these terms, in any text field, weighted by `BOOSTS`" query.
+
+    `folded_only=True` is for a Vietnamese query typed without marks: only the fold
+    fields are searched, so every spelling of the word counts the same.
+    """
+    b = boosts or BOOSTS
+    plan = [
+        (TITLE, terms.words), (BODY, terms.words), (TITLE_SUB, terms.sub), (BODY_SUB, terms.sub),
+        (TITLE_FOLD, terms.words_fold), (BODY_FOLD, terms.words_fold),
+        (TITLE_SUB_FOLD, terms.sub_fold), (BODY_SUB_FOLD, terms.sub_fold),
+    ]
+    subs = [(tantivy.Occur.Should, terms_query(schema, name, [t for _, t in stream], b[name]))
+            for name, stream in plan
+            if stream and (not folded_only or name.endswith("_fold"))]
+    if not subs:
+        return tantivy.Query.empty_query()
+    return tantivy.Query.boolean_query(subs)
+
+
+def date_range_query(schema: tantivy.Schema, after: datetime | None = None,
+                     before: datetime | None = None) -> tantivy.Query:
+    """published in [after, before): inclusive lower, exclusive upper (SearchFilters)."""
+    return tantivy.Query.range_query(
+        schema, PUBLISHED, tantivy.FieldType.Date,
+        lower_bound=to_utc(after) if after else tantivy.MIN_DATETIME,
+        upper_bound=to_utc(before) if before else tantivy.MAX_DATETIME,
+        include_lower=True, include_upper=before is None)
+
+
+def languages_query(schema: tantivy.Schema, languages: Iterable[str]) -> tantivy.Query:
+    """Any of these languages, by base code ("zh" matches zh-Hans and zh-Hant)."""
+    codes = list(dict.fromkeys(base_language(x) for x in languages))
+    return tantivy.Query.term_set_query(schema, LANG, codes)
+
+
+def sources_query(schema: tantivy.Schema, sources: Iterable[str]) -> tantivy.Query:
+    """Any of these sources, by name or domain, case-insensitive."""
+    keys = list(dict.fromkeys(s.strip().casefold() for s in sources if s.strip()))
+    return tantivy.Query.term_set_query(schema, SOURCE_KEY, keys)
+
+
+def undated_query() -> tantivy.Query:
+    """Articles without a publish date."""
+    return tantivy.Query.boolean_query([
+        (tantivy.Occur.Must, tantivy.Query.all_query()),
+        (tantivy.Occur.MustNot, tantivy.Query.exists_query(PUBLISHED))])
+
+
+field_names = (ID, EXTERNAL_ID, LANG, LANGUAGE, SOURCE, SOURCE_DOMAIN, SOURCE_KEY, PUBLISHED,
+               *TEXT_FIELDS)
+"""Every field in the schema."""
