@@ -83,6 +83,45 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source_id, guid)
     );
     """,
+    # 3: a change feed for the search indexes. Every insert, update or delete of an
+    # article takes the next store revision (triggers, so no writer can forget);
+    # deletions leave a row in deleted_articles. The indexer reads
+    # `rev > last indexed` in order; writers are serialised by SQLite, so revisions
+    # commit in increasing order and none is skipped by a reader.
+    """
+    CREATE TABLE store_revision (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        value INTEGER NOT NULL
+    );
+    ALTER TABLE articles ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+    UPDATE articles SET rev = rowid;
+    INSERT INTO store_revision(id, value) VALUES (1, (SELECT coalesce(max(rev), 0) FROM articles));
+    CREATE INDEX articles_rev ON articles(rev);
+    CREATE TABLE deleted_articles (
+        id TEXT PRIMARY KEY,
+        rev INTEGER NOT NULL
+    );
+    CREATE INDEX deleted_articles_rev ON deleted_articles(rev);
+    CREATE TRIGGER articles_rev_insert AFTER INSERT ON articles
+    BEGIN
+        UPDATE store_revision SET value = value + 1 WHERE id = 1;
+        UPDATE articles SET rev = (SELECT value FROM store_revision WHERE id = 1)
+            WHERE rowid = NEW.rowid;
+        DELETE FROM deleted_articles WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER articles_rev_update AFTER UPDATE ON articles WHEN NEW.rev = OLD.rev
+    BEGIN
+        UPDATE store_revision SET value = value + 1 WHERE id = 1;
+        UPDATE articles SET rev = (SELECT value FROM store_revision WHERE id = 1)
+            WHERE rowid = NEW.rowid;
+    END;
+    CREATE TRIGGER articles_rev_delete AFTER DELETE ON articles
+    BEGIN
+        UPDATE store_revision SET value = value + 1 WHERE id = 1;
+        INSERT OR REPLACE INTO deleted_articles(id, rev)
+            VALUES (OLD.id, (SELECT value FROM store_revision WHERE id = 1));
+    END;
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -51,6 +51,15 @@ class ArticleFilter:
 
 
 @dataclass(frozen=True)
+class ChangeBatch:
+    """Articles written and ids deleted after some revision, up to `last_rev` (inclusive)."""
+
+    articles: list[Article]
+    deleted: list[str]
+    last_rev: int
+
+
+@dataclass(frozen=True)
 class RawRecord:
     """What `reextract` needs: the stored raw input of one article."""
 
@@ -329,12 +338,66 @@ class SQLiteStore(SourcesMixin):
             self._db.execute("ROLLBACK")
             raise
 
+    def delete(self, ref: str) -> bool:
+        """Remove one article (its aliases go with it); the change feed records the deletion."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = self._db.execute("DELETE FROM articles WHERE id = ?", (ref,))
+            self._db.execute("COMMIT")
+            return cur.rowcount > 0
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    # -- change feed (search indexes) ---------------------------------------------------
+    def revision(self) -> int:
+        """The store's latest revision: every article write or delete takes the next one."""
+        row = self._db.execute("SELECT value FROM store_revision WHERE id = 1").fetchone()
+        return int(row[0]) if row else 0
+
+    def changes_since(self, rev: int, limit: int = 256) -> ChangeBatch:
+        """The next `limit` changes after revision `rev`, oldest first, from one snapshot.
+
+        An article changed twice appears once, at its latest revision. `last_rev` is
+        the revision of the last change returned (or `rev` when there is none).
+        """
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            rows = db.execute(
+                "SELECT id, rev, 0 AS gone FROM articles WHERE rev > ? "
+                "UNION ALL SELECT id, rev, 1 FROM deleted_articles WHERE rev > ? "
+                "ORDER BY rev LIMIT ?", (rev, rev, limit)).fetchall()
+            live = [r[0] for r in rows if not r[2]]
+            articles: list[Article] = []
+            for i in range(0, len(live), 500):
+                chunk = live[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                found = {r["id"]: _article(r) for r in db.execute(
+                    f"SELECT {_COLUMNS} FROM articles WHERE id IN ({marks})", chunk)}
+                articles += [found[a] for a in chunk if a in found]
+        finally:
+            db.execute("COMMIT")
+        return ChangeBatch(articles=articles, deleted=[r[0] for r in rows if r[2]],
+                           last_rev=int(rows[-1][1]) if rows else rev)
+
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """Split a migration into statements; a trigger's BEGIN … END body stays whole."""
+    out: list[str] = []
+    current = ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n\t;"):
+                out.append(current.strip())
+            current = ""
+    if current.strip(" \n\t;"):
+        out.append(current.strip())
+    return out
 
 
 def _dump(value: Any) -> str:
