@@ -122,6 +122,21 @@ MIGRATIONS: list[str] = [
             VALUES (OLD.id, (SELECT value FROM store_revision WHERE id = 1));
     END;
     """,
+    # 4: cached briefs, one row per (article, reader language, style, engine); the row
+    # remembers the article version (content hash) it was made from, so a changed
+    # article misses the cache and its brief is regenerated (newsdesk/store/briefs.py)
+    """
+    CREATE TABLE briefs (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        language TEXT NOT NULL,
+        style TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        created TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (article_id, language, style, engine)
+    );
+    """,
 ]
 
 LATEST_VERSION = len(MIGRATIONS)
