@@ -1,10 +1,11 @@
 """The `newsdesk` command: a thin shell over the library API.
 
 Commands live in `articles` (ingest, list, show, stats, reextract, extract,
-serve) and `sources` (source …, crawl); importing them registers them on `app`.
+serve), `sources` (source …, crawl), `index` (reindex) and `brief` (brief, digest);
+importing them registers them on `app`.
 """
 
-from newsdesk.cli import articles, sources  # noqa: F401  (registers the commands)
+from newsdesk.cli import articles, brief, index, sources  # noqa: F401  (registers the commands)
 from newsdesk.cli.common import app
 
 __all__ = ["app"]
