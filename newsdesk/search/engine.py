@@ -1,0 +1,710 @@
+"""The read side of search: lexical, dense and hybrid retrieval over `data/index/`.
+
+`search(query, data=…, lang=…, source=…, after=…, before=…, sort=…, mode=…, limit=…)`
+is what `newsdesk.search`, the CLI, the web page and the benches call.
+
+How a search runs
+-----------------
+1. `parse_query` splits operators and field filters from the words; `terms` analyses
+   the words per script and language into `TermMatch`es.
+2. Lexical (tantivy BM25): every optional query word is one clause — its word terms
+   or its units (Han characters, Vietnamese syllables) as a phrase, title weighted
+   above body, folded Vietnamese below exact. So "中老命运共同体" matches documents
+   holding 中老, 命运 or 共同体 (ranked by how many and where), never every
+   document holding 中. Required words/phrases must match, excluded ones must not.
+   Filters (language, source, [after, before)) are tantivy term-set/range queries.
+3. Dense (faiss HNSW over e5 vectors): the query's positive text is embedded (the
+   embedding cache makes a repeated query a lookup) and searched *within* the
+   constraint set — the filters plus required and excluded words, evaluated by the
+   lexical index into an allowed id set — so a filter or `-word` holds on both sides.
+   Hits below `Tuning.dense_floor` are not evidence of relevance and are dropped.
+4. The matching (relevant) set is: lexical matches (lexical), dense hits above the
+   floor (dense), or their union (hybrid). `total`, facets and date sort are over that
+   set; relevance sort fuses the two ranked lists by weighted RRF (`fusion`).
+5. Near-duplicates among the candidates are collapsed into the best-ranked one
+   ("N similar"), then the page is cut and snippets are made from the stored text.
+
+A `Searcher` keeps the store, the tantivy index and the vectors open for one data
+directory; `search()` reuses one per directory, so the web server and the benches
+pay for opening (and loading vectors) once. Readers never lock: tantivy readers
+see the last commit and `vectors.bin` is replaced atomically (`refresh()`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from newsdesk import config
+from newsdesk.errors import NewsdeskError, NotFoundError
+from newsdesk.index import lexical as lx
+from newsdesk.index.embed import Embedder, EmbeddingCache, default_embedder
+from newsdesk.index.indexer import IndexPaths, read_state
+from newsdesk.index.vectors import VectorIndex
+from newsdesk.records import Article
+from newsdesk.search import dedup, snippets
+from newsdesk.search.fusion import DEFAULT_TUNING, Tuning, recency_factor, rrf
+from newsdesk.search.query import QueryError, parse_bound, parse_language, parse_query
+from newsdesk.search.terms import TermAnalysis, TermMatch, analyse_term
+from newsdesk.search.types import (
+    MODES,
+    SORTS,
+    ParsedQuery,
+    SearchFilters,
+    SearchHit,
+    SearchResults,
+)
+from newsdesk.store.sqlite import DB_NAME, SQLiteStore
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 1000
+PROXIMITY_BOOST = 1.0
+"""Extra weight when a run of optional words appears as typed ("đường sắt" together)."""
+FACET_SIZE = 50
+LANGUAGE_NAMES = {"zh": "Chinese", "vi": "Vietnamese", "en": "English", "th": "Thai",
+                  "lo": "Lao", "und": "an unknown language"}
+
+_USE_DEFAULT: Any = object()
+
+
+class SearchError(NewsdeskError):
+    """The search cannot run (no index, unreadable index); the message says what to do."""
+
+
+# --- building tantivy queries ------------------------------------------------------------------
+
+
+def _should(queries: Sequence[tantivy.Query]) -> tantivy.Query | None:
+    qs = list(queries)
+    if not qs:
+        return None
+    if len(qs) == 1:
+        return qs[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in qs])
+
+
+def _must(queries: Sequence[tantivy.Query]) -> tantivy.Query | None:
+    qs = list(queries)
+    if not qs:
+        return None
+    if len(qs) == 1:
+        return qs[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in qs])
+
+
+def match_query(schema: tantivy.Schema, m: TermMatch,
+                boosts: dict[str, float] = lx.BOOSTS) -> tantivy.Query | None:
+    """Documents holding this word (any of its word terms, or its units in sequence),
+    or this phrase (its units in sequence), weighted per field by `boosts`."""
+    subs: list[tantivy.Query] = []
+    if not m.phrase:
+        if not m.fold_only:
+            subs += [lx.terms_query(schema, f, m.words, boosts[f])
+                     for f in (lx.TITLE, lx.BODY) if m.words]
+        subs += [lx.terms_query(schema, f, m.words_fold, boosts[f])
+                 for f in (lx.TITLE_FOLD, lx.BODY_FOLD) if m.words_fold]
+    if m.sub and not m.fold_only:
+        subs += [lx.phrase_query(schema, f, list(enumerate(m.sub)), boost=boosts[f])
+                 for f in (lx.TITLE_SUB, lx.BODY_SUB)]
+    if m.sub_fold:
+        subs += [lx.phrase_query(schema, f, list(enumerate(m.sub_fold)), boost=boosts[f])
+                 for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
+    return _should(subs)
+
+
+def _proximity(schema: tantivy.Schema, alt: Sequence[TermMatch]) -> tantivy.Query | None:
+    """A bonus for optional words found next to each other, in the order typed."""
+    if len(alt) < 2:
+        return None
+    fold_only = any(m.fold_only for m in alt)
+    sub = [u for m in alt for u in m.sub]
+    sub_fold = [u for m in alt for u in m.sub_fold]
+    subs: list[tantivy.Query] = []
+    if not fold_only and len(sub) >= 2:
+        subs += [lx.phrase_query(schema, f, list(enumerate(sub)), boost=PROXIMITY_BOOST)
+                 for f in (lx.TITLE_SUB, lx.BODY_SUB)]
+    if len(sub_fold) >= 2 and (fold_only or not subs):
+        subs += [lx.phrase_query(schema, f, list(enumerate(sub_fold)), boost=PROXIMITY_BOOST)
+                 for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
+    return _should(subs)
+
+
+def term_query(schema: tantivy.Schema, analysis: TermAnalysis,
+               boosts: dict[str, float] = lx.BOOSTS) -> tantivy.Query | None:
+    """A required (or excluded) term: every script run matches in one of its languages,
+    and within a language every word does."""
+    runs = []
+    for run in analysis.runs:
+        alts = [_must([q for m in alt if (q := match_query(schema, m, boosts)) is not None])
+                for alt in run]
+        q = _should([a for a in alts if a is not None])
+        if q is not None:
+            runs.append(q)
+    return _must(runs)
+
+
+def filter_queries(schema: tantivy.Schema, f: SearchFilters) -> list[tantivy.Query]:
+    out = []
+    if f.languages:
+        out.append(lx.languages_query(schema, f.languages))
+    if f.sources:
+        out.append(lx.sources_query(schema, f.sources))
+    if f.after or f.before:
+        out.append(lx.date_range_query(schema, f.after, f.before))
+    return [tantivy.Query.const_score_query(q, 0.0) for q in out]
+
+
+@dataclass
+class Plan:
+    """A parsed query turned into tantivy queries and the matches to highlight."""
+
+    parsed: ParsedQuery
+    filters: list[SearchFilters]
+    optional: list[tantivy.Query] = field(default_factory=list)
+    required: list[tantivy.Query] = field(default_factory=list)
+    excluded: list[tantivy.Query] = field(default_factory=list)
+    highlight: list[TermMatch] = field(default_factory=list)
+    impossible: bool = False  # a required term analysed to nothing
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.optional or self.required)
+
+    def text_query(self, schema: tantivy.Schema) -> tantivy.Query:
+        clauses = [(tantivy.Occur.Must, q) for q in self.required]
+        clauses += [(tantivy.Occur.MustNot, q) for q in self.excluded]
+        clauses += [(tantivy.Occur.Should, q) for q in self.optional]
+        if not self.optional and not self.required:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
+    def query(self, schema: tantivy.Schema, filters: Iterable[SearchFilters] | None = None
+              ) -> tantivy.Query:
+        """The lexical matching query: text clauses and every filter set."""
+        if self.impossible:
+            return tantivy.Query.empty_query()
+        fs = [q for f in (self.filters if filters is None else filters)
+              for q in filter_queries(schema, f)]
+        text = self.text_query(schema)
+        if not fs:
+            return text
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, text),
+                                            *[(tantivy.Occur.Must, q) for q in fs]])
+
+    def constraint(self, schema: tantivy.Schema, filters: Iterable[SearchFilters] | None = None
+                   ) -> tantivy.Query | None:
+        """What a dense hit must satisfy: filters, required and excluded terms (None: all)."""
+        if self.impossible:
+            return tantivy.Query.empty_query()
+        fs = [q for f in (self.filters if filters is None else filters)
+              for q in filter_queries(schema, f)]
+        if not (fs or self.required or self.excluded):
+            return None
+        clauses = [(tantivy.Occur.Must, q) for q in [*fs, *self.required]]
+        clauses += [(tantivy.Occur.MustNot, q) for q in self.excluded]
+        if not fs and not self.required:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
+
+def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantivy.Schema,
+               boosts: dict[str, float] = lx.BOOSTS) -> Plan:
+    hint = _language_hint(filters)
+    plan = Plan(parsed, filters)
+    for clause in parsed.clauses:
+        analyses = [analyse_term(t, hint) for t in clause.alternatives]
+        single = analyses[0] if len(analyses) == 1 else None
+        if clause.occur == "should" and single is not None and not single.term.phrase:
+            for m in single.matches():
+                q = match_query(schema, m, boosts)
+                if q is not None:
+                    plan.optional.append(q)
+            for run in single.runs:
+                for alt in run:
+                    prox = _proximity(schema, alt)
+                    if prox is not None:
+                        plan.optional.append(prox)
+            plan.highlight += single.matches()
+            continue
+        q = _should([x for a in analyses if (x := term_query(schema, a, boosts)) is not None])
+        if clause.occur == "must_not":
+            if q is not None:
+                plan.excluded.append(q)
+            continue
+        if q is None:
+            if clause.occur == "must":
+                plan.impossible = True
+            continue
+        (plan.required if clause.occur == "must" else plan.optional).append(q)
+        for a in analyses:
+            plan.highlight += a.matches()
+    return plan
+
+
+def _language_hint(filters: list[SearchFilters]) -> list[str]:
+    """The languages every filter set allows (what Latin query text is analysed as)."""
+    allowed: set[str] | None = None
+    for f in filters:
+        if f.languages:
+            allowed = set(f.languages) if allowed is None else allowed & set(f.languages)
+    if not allowed:
+        return []
+    return sorted(allowed)
+
+
+# --- arguments -----------------------------------------------------------------------------------
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [v.strip() for item in items for v in str(item).split(",") if v.strip()]
+
+
+def _as_bound(value: datetime | date | str | None, name: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return parse_bound(str(value), name)
+
+
+def make_filters(lang: str | Sequence[str] | None = None,
+                 source: str | Sequence[str] | None = None,
+                 after: datetime | date | str | None = None,
+                 before: datetime | date | str | None = None) -> SearchFilters:
+    """API/CLI filter arguments → `SearchFilters` (raises `QueryError` on bad values).
+
+    `after` is inclusive, `before` exclusive; a plain date is that day's UTC midnight.
+    """
+    languages = tuple(dict.fromkeys(parse_language(v) for v in _as_list(lang)))
+    sources = tuple(dict.fromkeys(_as_list(source)))
+    return SearchFilters(languages, sources, _as_bound(after, "after"),
+                         _as_bound(before, "before"))
+
+
+def merge_filters(filters: Sequence[SearchFilters]) -> SearchFilters:
+    """One `SearchFilters` meaning "all of these hold" (for display and explanations)."""
+    languages: tuple[str, ...] = ()
+    for f in filters:
+        if f.languages:
+            languages = (f.languages if not languages
+                         else tuple(x for x in languages if x in f.languages) or ("none",))
+    sources = tuple(dict.fromkeys(s for f in filters for s in f.sources))
+    afters = [f.after for f in filters if f.after]
+    befores = [f.before for f in filters if f.before]
+    return SearchFilters(languages, sources, max(afters) if afters else None,
+                         min(befores) if befores else None)
+
+
+# --- the searcher -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Relevant:
+    """The matching set of one search: ranked lists and how big it is."""
+
+    total: int
+    lexical: list[tuple[str, float]]  # relevance order (or date order when by_date)
+    dense: list[tuple[str, float]]  # relevance order, above the floor
+    dense_only: list[str]  # dense hits outside the lexical matching set
+    facets: dict[str, dict[str, int]]
+
+
+class Searcher:
+    """Search one data directory; keep one per process and directory (thread-safe)."""
+
+    def __init__(self, data_dir: str | Path, embedder: Embedder | None = _USE_DEFAULT) -> None:
+        self.data_dir = Path(data_dir)
+        self.paths = IndexPaths.of(self.data_dir)
+        if not (self.data_dir / DB_NAME).exists():
+            raise SearchError(f"no articles in {self.data_dir} yet: ingest some first "
+                              "(`newsdesk ingest PATH`)")
+        if not read_state(self.data_dir) or not tantivy.Index.exists(str(self.paths.lexical)):
+            raise SearchError(f"no search index in {self.data_dir}: run `newsdesk reindex`")
+        self.lexical = lx.LexicalIndex(self.paths.lexical)
+        self.schema = self.lexical.schema
+        self.store = SQLiteStore(self.data_dir)
+        self._store_lock = threading.Lock()
+        self._dense_lock = threading.Lock()
+        self._embedder_arg = embedder
+        self._vectors: VectorIndex | None = None
+        self._cache: EmbeddingCache | None = None
+
+    def close(self) -> None:
+        self.store.close()
+        if self._cache is not None:
+            self._cache.close()
+
+    # -- dense resources -------------------------------------------------------------------
+    def _dense_ready(self) -> tuple[Embedder, VectorIndex] | str:
+        """(embedder, vectors), or why dense retrieval cannot run."""
+        embedder = (default_embedder() if self._embedder_arg is _USE_DEFAULT
+                    else self._embedder_arg)
+        if embedder is None:
+            return "dense retrieval is off (NEWSDESK_EMBEDDER=none)"
+        state = read_state(self.data_dir)
+        if not state.get("embedder"):
+            return "the index holds no vectors (built with dense retrieval off)"
+        if state.get("embedder") != embedder.name:
+            return (f"the vectors were made by {state.get('embedder')}, not {embedder.name}: "
+                    "run `newsdesk reindex`")
+        with self._dense_lock:
+            if self._vectors is None:
+                if not self.paths.vectors.exists():
+                    return "no vector index yet: run `newsdesk reindex`"
+                try:
+                    self._vectors = VectorIndex.open(self.paths.vectors, embedder.dim,
+                                                     embedder.name)
+                except NewsdeskError as exc:
+                    return str(exc)
+            else:
+                try:
+                    self._vectors.refresh()
+                except NewsdeskError as exc:
+                    return str(exc)
+            if self._cache is None:
+                self._cache = EmbeddingCache(self.paths.cache)
+        return embedder, self._vectors
+
+    def _embed_query(self, embedder: Embedder, text: str) -> Any:
+        assert self._cache is not None
+        return self._cache.get_or_compute(embedder, "query", [text])[0]
+
+    # -- lexical helpers -------------------------------------------------------------------
+    def _ids(self, query: tantivy.Query, s: tantivy.Searcher) -> set[str]:
+        """Every article id matching `query`, from the `id` fast field (no stored docs)."""
+        n = self.lexical.count(query, searcher=s)
+        if not n:
+            return set()
+        result = s.aggregate(query, {"ids": {"terms": {"field": lx.ID, "size": n + 1}}})
+        return {str(b["key"]) for b in result["ids"]["buckets"]}
+
+    def _docs(self, ids: Sequence[str], s: tantivy.Searcher) -> dict[str, dict[str, Any]]:
+        """Stored fields (lang, source, published) of these articles."""
+        if not ids:
+            return {}
+        q = tantivy.Query.term_set_query(self.schema, lx.ID, list(ids))
+        out = {}
+        for _, address in s.search(q, len(ids)).hits:
+            d = s.doc(address)
+            out[d[lx.ID][0]] = {
+                "lang": (d.get_first(lx.LANG) or "und"),
+                "source": d.get_first(lx.SOURCE),
+                "published": d.get_first(lx.PUBLISHED),
+            }
+        return out
+
+    # -- the search ------------------------------------------------------------------------
+    def search(self, query: str, *, lang: str | Sequence[str] | None = None,
+               source: str | Sequence[str] | None = None,
+               after: datetime | date | str | None = None,
+               before: datetime | date | str | None = None,
+               sort: str = "relevance", mode: str = "hybrid", limit: int = 10,
+               offset: int = 0, tuning: Tuning | None = None) -> SearchResults:
+        started = time.perf_counter()
+        tuning = tuning or DEFAULT_TUNING
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        if mode not in MODES:
+            raise QueryError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if not isinstance(limit, int) or limit < 0 or limit > MAX_LIMIT:
+            raise QueryError(f"limit must be between 0 and {MAX_LIMIT}")
+        if not isinstance(offset, int) or offset < 0:
+            raise QueryError("offset must be 0 or more")
+        query = query or ""
+        parsed = parse_query(query)
+        api = make_filters(lang, source, after, before)
+        filters = [f for f in (api, parsed.filters) if not f.empty]
+        if not parsed.clauses and not filters:
+            raise QueryError("the query is empty: type some words or a filter such as lang:vi")
+        plan = plan_query(parsed, filters, self.schema)
+        notes: list[str] = []
+        used_mode = mode
+        dense: tuple[Embedder, VectorIndex] | None = None
+        if mode != "lexical" and plan.has_text:
+            ready = self._dense_ready()
+            if isinstance(ready, str):
+                notes.append(f"{ready}; showing lexical results")
+                used_mode = "lexical"
+            else:
+                dense = ready
+        elif mode != "lexical":
+            used_mode = "lexical"  # filters or exclusions only: nothing to embed
+        by_date = sort == "date" or not plan.has_text
+        if not plan.has_text and sort == "relevance":
+            notes.append("no search words: newest first")
+
+        s = self.lexical.searcher()
+        need = offset + limit
+        depth = max(tuning.candidates, 3 * need + 10)
+        qvec = (self._embed_query(dense[0], parsed.positive_text)
+                if dense is not None else None)
+        rel = self._relevant(plan, filters, used_mode, by_date, depth, s, dense, qvec, tuning)
+
+        ordered, scores, ranks = self._order(rel, used_mode, by_date, tuning, s)
+        hits = self._page(ordered, scores, ranks, offset, limit, plan, tuning)
+        explanation = None
+        if not hits:
+            explanation = self._explain(plan, filters, used_mode, rel.total, offset, s, dense,
+                                        qvec, tuning)
+        return SearchResults(
+            query=query, parsed=parsed, mode=used_mode, sort=sort, total=rel.total, hits=hits,
+            facets=rel.facets, explanation=explanation,
+            took_ms=(time.perf_counter() - started) * 1000, filters=merge_filters(filters),
+            notes=tuple(notes), offset=offset)
+
+    def _relevant(self, plan: Plan, filters: list[SearchFilters], mode: str, by_date: bool,
+                  depth: int, s: tantivy.Searcher, dense: tuple[Embedder, VectorIndex] | None,
+                  qvec: Any, tuning: Tuning, lists: bool = True) -> _Relevant:
+        q_lex = plan.query(self.schema, filters)
+        lexical: list[tuple[str, float]] = []
+        lex_total = 0
+        if mode != "dense":
+            lex_total = self.lexical.count(q_lex, searcher=s)
+            if lists and lex_total:
+                lexical = self.lexical.search(q_lex, min(depth, lex_total),
+                                              order_by_date=by_date, searcher=s)
+        dense_hits: list[tuple[str, float]] = []
+        if dense is not None and mode != "lexical":
+            constraint = plan.constraint(self.schema, filters)
+            allowed = None if constraint is None else self._ids(constraint, s)
+            if allowed is None or allowed:
+                found = dense[1].search(qvec, depth, allowed=allowed)
+                dense_hits = [(a, sc) for a, sc in found if sc >= tuning.dense_floor]
+        dense_only: list[str] = []
+        if dense_hits:
+            ids = [a for a, _ in dense_hits]
+            if mode == "hybrid":
+                both = self._ids(tantivy.Query.boolean_query([
+                    (tantivy.Occur.Must, q_lex),
+                    (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, lx.ID, ids)),
+                ]), s)
+                dense_only = [a for a in ids if a not in both]
+            else:
+                dense_only = ids
+            # Vectors of articles no longer in the lexical index (deleted) do not count.
+            known = self._docs(dense_only, s)
+            gone = {a for a in dense_only if a not in known}
+            dense_only = [a for a in dense_only if a in known]
+            dense_hits = [(a, sc) for a, sc in dense_hits if a not in gone]
+        total = (lex_total if mode != "dense" else 0) + len(dense_only)
+        facets = {"language": {}, "source": {}} if not lists else self._facets(
+            q_lex if mode != "dense" else None, dense_only, s)
+        return _Relevant(total, lexical, dense_hits, dense_only, facets)
+
+    def _facets(self, q_lex: tantivy.Query | None, extra: list[str],
+                s: tantivy.Searcher) -> dict[str, dict[str, int]]:
+        langs: dict[str, int] = {}
+        sources: dict[str, int] = {}
+        if q_lex is not None:
+            langs = self.lexical.facet(q_lex, lx.LANG, FACET_SIZE, searcher=s)
+            sources = self.lexical.facet(q_lex, lx.SOURCE, FACET_SIZE, searcher=s)
+        for doc in self._docs(extra, s).values():
+            langs[doc["lang"]] = langs.get(doc["lang"], 0) + 1
+            if doc["source"]:
+                sources[doc["source"]] = sources.get(doc["source"], 0) + 1
+        return {"language": _by_count(langs), "source": _by_count(sources)}
+
+    def _order(self, rel: _Relevant, mode: str, by_date: bool, tuning: Tuning,
+               s: tantivy.Searcher) -> tuple[list[str], dict[str, float],
+                                             dict[str, tuple[int | None, int | None]]]:
+        lex_rank = {a: i for i, (a, _) in enumerate(rel.lexical, start=1)}
+        dense_rank = {a: i for i, (a, _) in enumerate(rel.dense, start=1)}
+        ranks = {a: (None if by_date else lex_rank.get(a), dense_rank.get(a))
+                 for a in [*lex_rank, *dense_rank]}
+        if by_date:
+            lexical = [a for a, _ in rel.lexical] if mode != "dense" else []
+            extra = rel.dense_only
+            if not extra:
+                return lexical, dict.fromkeys(lexical, 0.0), ranks
+            dates = self._docs(extra, s)
+            # Merge the lexical date order with the dense-only hits, newest first, undated
+            # last; the lexical list is already in this order.
+            lex_dates = self._docs(lexical, s)
+            merged = sorted([*lexical, *extra], key=lambda a: _date_key(
+                (lex_dates.get(a) or dates.get(a) or {}).get("published")))
+            return merged, dict.fromkeys(merged, 0.0), ranks
+        if mode == "lexical":
+            ordered = [a for a, _ in rel.lexical]
+            scores = dict(rel.lexical)
+        elif mode == "dense":
+            ordered = [a for a, _ in rel.dense]
+            scores = dict(rel.dense)
+        else:
+            scores = rrf([[a for a, _ in rel.lexical], [a for a, _ in rel.dense]],
+                         [tuning.lexical_weight, tuning.dense_weight], tuning.rrf_k)
+            ordered = sorted(scores, key=lambda a: (-scores[a], lex_rank.get(a, 10**9),
+                                                     dense_rank.get(a, 10**9)))
+        if tuning.recency_half_life_days:
+            docs = self._docs(ordered, s)
+            now = datetime.now(UTC)
+            for a in ordered:
+                scores[a] *= recency_factor((docs.get(a) or {}).get("published"),
+                                            tuning.recency_half_life_days,
+                                            tuning.recency_weight, now)
+            ordered.sort(key=lambda a: -scores[a])
+        return ordered, scores, ranks
+
+    def _article(self, article_id: str) -> Article | None:
+        with self._store_lock:
+            try:
+                return self.store.get(article_id)
+            except NotFoundError:
+                return None
+
+    def _page(self, ordered: list[str], scores: dict[str, float],
+              ranks: dict[str, tuple[int | None, int | None]], offset: int, limit: int,
+              plan: Plan, tuning: Tuning) -> list[SearchHit]:
+        need = offset + limit
+        if limit == 0:
+            return []
+        articles: list[Article] = []
+        keys: list[dedup.DupKey] = []
+        groups: list[tuple[int, list[int]]] = []
+        scan_to = need * 3 + 10 if tuning.collapse else need
+        for article_id in ordered:
+            if len(articles) >= scan_to or (len(groups) >= need and len(articles) >= need * 2):
+                break
+            article = self._article(article_id)
+            if article is None:
+                continue
+            articles.append(article)
+            if not tuning.collapse:
+                groups.append((len(articles) - 1, []))
+                continue
+            key = dedup.dup_key(article.title, article.paragraphs[:3], article.language)
+            keys.append(key)
+            for kept, members in groups:
+                if dedup.near_duplicate(keys[kept], key, tuning.collapse_threshold):
+                    members.append(len(articles) - 1)
+                    break
+            else:
+                groups.append((len(articles) - 1, []))
+        hits = []
+        for rank, (kept, members) in enumerate(groups[offset:need], start=offset + 1):
+            a = articles[kept]
+            lr, dr = ranks.get(a.id, (None, None))
+            hits.append(SearchHit(
+                id=a.id, external_id=a.external_id, score=float(scores.get(a.id, 0.0)),
+                rank=rank, title=a.title, url=a.url or a.canonical_url, source=a.source_name,
+                published=a.published, language=a.language,
+                snippet=snippets.make_snippet(a.paragraphs, a.language, plan.highlight),
+                title_highlights=snippets.highlights(a.title, a.language, plan.highlight),
+                lexical_rank=lr, dense_rank=dr,
+                similar=tuple(articles[m].id for m in members)))
+        return hits
+
+    def _explain(self, plan: Plan, filters: list[SearchFilters], mode: str, total: int,
+                 offset: int, s: tantivy.Searcher, dense: tuple[Embedder, VectorIndex] | None,
+                 qvec: Any, tuning: Tuning) -> str:
+        if total and offset >= total:
+            return f"no more results: {total} in all"
+        if plan.impossible:
+            return "a required word or phrase has no searchable letters"
+        merged = merge_filters(filters)
+        parts = []
+        if merged.languages:
+            parts.append("in " + " or ".join(LANGUAGE_NAMES.get(x, x) for x in merged.languages))
+        if merged.sources:
+            parts.append("from " + " and ".join(merged.sources))
+        if merged.after or merged.before:
+            parts.append(_date_range_text(merged.after, merged.before))
+        if not parts:
+            what = f"“{plan.parsed.positive_text}”" if plan.parsed.positive_text else "the query"
+            if mode == "dense":
+                return (f"no results for {what}: no article is close enough in meaning "
+                        f"(similarity below {tuning.dense_floor:g})")
+            return f"no results for {what}"
+        head = "no results " + " ".join(parts)
+        # Drop the language filter alone first ("no results in Lao; 12 in other languages").
+        if merged.languages:
+            without = [replace(f, languages=()) for f in filters]
+            rel = self._relevant(plan, without, mode, False, tuning.candidates, s, dense, qvec,
+                                 tuning, lists=True)
+            if rel.total:
+                others = ", ".join(f"{LANGUAGE_NAMES.get(k, k)} {v}"
+                                   for k, v in rel.facets["language"].items())
+                return f"{head}; {rel.total} in other languages ({others})"
+        if len(parts) > 1 or not merged.languages:
+            rel = self._relevant(plan, [], mode, False, tuning.candidates, s, dense, qvec,
+                                 tuning, lists=False)
+            if rel.total:
+                return f"{head}; {rel.total} without these filters"
+        return head + "; none without these filters either"
+
+
+def _date_key(value: datetime | None) -> tuple[int, float]:
+    if value is None:
+        return (1, 0.0)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (0, -value.timestamp())
+
+
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _date_range_text(after: datetime | None, before: datetime | None) -> str:
+    def day(d: datetime) -> str:
+        return d.date().isoformat() if d.time() == datetime.min.time() else d.isoformat()
+
+    if after and before:
+        return f"from {day(after)} to before {day(before)}"
+    if after:
+        return f"on or after {day(after)}"
+    assert before is not None
+    return f"before {day(before)}"
+
+
+# --- the module-level entry point ----------------------------------------------------------------
+
+_SEARCHERS: dict[tuple[Path, int], Searcher] = {}
+_SEARCHERS_LOCK = threading.Lock()
+
+
+def searcher_for(data: str | Path | None = None,
+                 embedder: Embedder | None = _USE_DEFAULT) -> Searcher:
+    """The process-wide `Searcher` for a data directory (opened on first use)."""
+    path = config.data_dir(data).resolve()
+    key = (path, id(embedder))
+    with _SEARCHERS_LOCK:
+        searcher = _SEARCHERS.get(key)
+        if searcher is None:
+            searcher = _SEARCHERS[key] = Searcher(path, embedder)
+        return searcher
+
+
+def search(query: str, *, data: str | Path | None = None,
+           lang: str | Sequence[str] | None = None, source: str | Sequence[str] | None = None,
+           after: datetime | date | str | None = None, before: datetime | date | str | None = None,
+           sort: str = "relevance", mode: str = "hybrid", limit: int = 10, offset: int = 0,
+           tuning: Tuning | None = None, embedder: Embedder | None = _USE_DEFAULT
+           ) -> SearchResults:
+    """Search the articles in `data` (default: $NEWSDESK_DATA or ./data).
+
+    `lang`/`source` take one value, a comma-separated string or a list; `after`
+    (inclusive) and `before` (exclusive) take datetimes, dates or YYYY-MM-DD / ISO 8601
+    strings. They combine with `lang:`/`source:`/`after:`/`before:` in the query (both
+    must hold). `mode` is "hybrid" (default), "lexical" or "dense"; `sort` is
+    "relevance" or "date" (newest first, over the same matching set). `tuning`
+    overrides fusion and collapse knobs; `embedder` overrides the process default
+    (None turns dense retrieval off). Raises `QueryError` for a bad query or argument
+    and `SearchError` when there is no usable index.
+    """
+    return searcher_for(data, embedder).search(
+        query, lang=lang, source=source, after=after, before=before, sort=sort, mode=mode,
+        limit=limit, offset=offset, tuning=tuning)
