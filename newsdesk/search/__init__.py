@@ -14,7 +14,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from newsdesk.search.engine import SearchError, Searcher, make_filters, search, searcher_for
+from newsdesk.search.engine import Searcher, SearchError, make_filters, search, searcher_for
 from newsdesk.search.fusion import DEFAULT_TUNING, Tuning
 from newsdesk.search.query import QueryError, parse_query
 from newsdesk.search.types import (

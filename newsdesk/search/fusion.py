@@ -25,11 +25,13 @@ class Tuning:
     rrf_k: float = 60.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
-    dense_floor: float = 0.80
-    """Cosine below which a dense hit is not part of the relevant set (hybrid/dense):
-    it may still be a neighbour, but it is not evidence of a match. e5 puts unrelated
-    news around 0.72–0.79 and same-story articles across languages at 0.82+ on the
-    demo corpus (see tests/test_search.py)."""
+    dense_floor: float = 0.75
+    """Cosine below which a dense hit is never relevant (e5-small puts unrelated text of
+    another script around 0.70–0.75)."""
+    dense_margin: float = 0.05
+    """A dense hit is relevant when within this of the best hit in its own language
+    (see `engine.Searcher._dense_search`: e5 scores are not comparable across
+    languages, gaps within one language are)."""
     candidates: int = 100
     """How deep each list is read before fusion (at least 3× offset + limit)."""
     recency_half_life_days: float | None = None
