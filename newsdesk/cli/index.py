@@ -45,7 +45,8 @@ def _run(store: SQLiteStore, as_json: bool, rebuild: bool) -> Any:
 def sync_indexes(store: SQLiteStore, as_json: bool = False) -> dict[str, Any]:
     """Bring the search indexes up to the store; never raises (the articles are safe).
 
-    Returns the report as JSON (or `{"error": …}`) for commands that print JSON.
+    Returns the report as JSON (or `{"error": …}`). The commands' JSON output is a
+    public contract and does not carry it: `newsdesk reindex --sync --json` does.
     """
     try:
         report = _run(store, as_json, rebuild=False)
@@ -55,7 +56,8 @@ def sync_indexes(store: SQLiteStore, as_json: bool = False) -> dict[str, Any]:
                   "run `newsdesk reindex` to build the search index again.", highlight=False)
         return {"error": reason}
     if not as_json and (report.lexical_indexed or report.lexical_deleted or report.rebuilt):
-        out.print(report.summary(), highlight=False)
+        # stderr, like the progress bar: stdout stays the command's own summary line.
+        err.print(report.summary(), highlight=False)
     return dict(report.to_json())
 
 

@@ -146,7 +146,6 @@ def crawl(
     """Fetch every due source once (or keep going with --watch) and ingest new articles."""
     from newsdesk.ingest.crawl import run_crawl
 
-    index: dict[str, Any] = {}
     try:
         with open_data_store(data) as store:
             if not store.list_sources():
@@ -156,8 +155,7 @@ def crawl(
                 # Each round's articles become searchable before the next round starts.
                 if not as_json:
                     _crawl_summary(pass_reports)
-                index.clear()
-                index.update(sync_indexes(store, as_json=as_json))
+                sync_indexes(store, as_json=as_json)
 
             reports = run_crawl(
                 store, watch=watch, force=force, allow_private=private_allowed(allow_private),
@@ -166,7 +164,7 @@ def crawl(
     except NewsdeskError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        print_json({"sources": [r.to_json() for r in reports], "index": index or None})
+        print_json({"sources": [r.to_json() for r in reports]})
     if reports and all(r.status == "failed" for r in reports):
         raise typer.Exit(1)
 
