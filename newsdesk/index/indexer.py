@@ -230,14 +230,20 @@ class Indexer:
                                       else "lexical index missing")
             lexical.LexicalIndex.wipe(self.paths.lexical)
             lex_from = 0
+        name = self.embedder.name if self.embedder is not None else None
+        on_commit: Callable[[int], None] | None = None
+        if self.embedder is None and lex_from == start_rev and state.get("embedder") is None:
+            # Lexical only: each commit is a consistent state, so record it as we go.
+            def on_commit(rev: int) -> None:
+                self._save_state(version, None, rev)
+
         lex = lexical.LexicalIndex(self.paths.lexical)
         try:
-            lex_done = self._sync_lexical(lex, lex_from, report, progress)
+            lex_done = self._sync_lexical(lex, lex_from, report, progress, on_commit)
         finally:
             lex.close()
 
         dense_done = lex_done
-        name = self.embedder.name if self.embedder is not None else None
         if self.embedder is None:
             self.paths.vectors.unlink(missing_ok=True)
         else:
@@ -276,7 +282,8 @@ class Indexer:
         })
 
     def _sync_lexical(self, lex: lexical.LexicalIndex, rev: int, report: SyncReport,
-                      progress: Progress | None) -> int:
+                      progress: Progress | None,
+                      on_commit: Callable[[int], None] | None = None) -> int:
         total = self.store.changes_count(rev)
         done = 0
         last_commit = time.monotonic()
@@ -293,6 +300,8 @@ class Indexer:
             done += len(batch.articles) + len(batch.deleted)
             if time.monotonic() - last_commit >= COMMIT_EVERY:
                 lex.commit()
+                if on_commit:
+                    on_commit(rev)
                 pending = False
                 last_commit = time.monotonic()
             if progress:
