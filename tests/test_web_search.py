@@ -168,3 +168,42 @@ def test_search_in_chromium(server: str, tmp_path: Path) -> None:
         page.click(".result .title >> nth=0")
         page.wait_for_selector("article h1")
         browser.close()
+
+
+def test_article_page_brief_cites_existing_paragraphs(client: TestClient) -> None:
+    hit = client.get("/api/search", params={"q": "中老命运共同体", "limit": 1}).json()["hits"][0]
+    article = client.get(f"/api/articles/{hit['id']}").json()
+    n_paragraphs = len(article["paragraphs"])
+    brief = client.get(f"/api/articles/{hit['id']}/brief", params={"lang": "en"}).json()
+    bullets = [brief["viewpoint"], *brief["points"],
+               *(p for g in brief["groups"] for p in g["points"])]
+    assert 3 <= len(brief["points"]) <= 6
+    assert all(b["citations"] and all(1 <= n <= n_paragraphs for n in b["citations"])
+               for b in bullets)
+    assert brief["verification"]["score"] > 0.5
+    # No translation model ships offline: an English reader is told the brief is Chinese.
+    assert brief["language"].startswith("zh") and brief["notes"]
+    page = client.get(f"/articles/{hit['id']}", params={"lang": "en"}).text
+    assert f'data-brief="/articles/{hit["id"]}/brief?lang=en&amp;style=points"' in page
+    fragment = client.get(f"/articles/{hit['id']}/brief", params={"lang": "en"}).text
+    first = brief["points"][0]["citations"][0]
+    assert f'href="/articles/{hit["id"]}#p{first}"' in fragment
+    assert client.get(f"/articles/{hit['id']}/brief", params={"lang": "fr"}).status_code == 422
+    assert client.get("/api/articles/nope/brief").status_code == 404
+
+
+def test_brief_in_chromium_links_to_paragraphs(server: str) -> None:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(server + "/search?q=" + urllib.request.quote("Trung Quốc"))
+        page.click(".result details.core >> nth=0")  # opens the collapsed core points
+        page.wait_for_selector(".result details.core .viewpoint", timeout=120_000)
+        page.click(".result .title >> nth=0")
+        page.wait_for_selector("#brief .viewpoint", timeout=120_000)
+        cite = page.locator("#brief a.cite").first
+        n = cite.get_attribute("data-p")
+        cite.click()
+        assert page.url.endswith(f"#p{n}")
+        assert page.locator(f"#p{n}").is_visible()
+        browser.close()

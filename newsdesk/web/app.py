@@ -21,7 +21,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from newsdesk.errors import NotFoundError
+from newsdesk.brief.service import brief_article
+from newsdesk.brief.types import LANGUAGES, STYLES, Brief, base_language
+from newsdesk.errors import NewsdeskError, NotFoundError
 from newsdesk.search import QueryError, SearchError, SearchResults, searcher_for
 from newsdesk.store import ArticleFilter, SQLiteStore, open_store
 from newsdesk.store.sqlite import day_bound
@@ -142,13 +144,41 @@ def create_app(data_dir: Path) -> FastAPI:
             raise HTTPException(status_code=422, detail=str(exc)) from None
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def article_page(request: Request, article_id: str, s: StoreDep) -> HTMLResponse:
+    def article_page(request: Request, article_id: str, s: StoreDep, lang: str = "",
+                     style: str = "points") -> HTMLResponse:
         try:
             article = s.get(article_id)
         except NotFoundError:
             return templates.TemplateResponse(request, "missing.html",
                                               {"article_id": article_id}, status_code=404)
-        return templates.TemplateResponse(request, "article.html", {"a": article})
+        brief_lang = lang if lang in LANGUAGES else base_language(article.language)
+        return templates.TemplateResponse(request, "article.html", {
+            "a": article, "brief_lang": brief_lang,
+            "brief_style": style if style in STYLES else "points"})
+
+    def make_brief(s: SQLiteStore, article_id: str, lang: str | None, style: str) -> Brief:
+        try:
+            return brief_article(s, article_id, lang=lang or None, style=style)
+        except NotFoundError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        except NewsdeskError as exc:  # bad language or style, LLM misconfigured
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+
+    @app.get("/articles/{article_id}/brief", response_class=HTMLResponse,
+             include_in_schema=False)
+    def brief_fragment(request: Request, article_id: str, s: StoreDep, lang: str = "",
+                       style: str = "points", compact: bool = False) -> HTMLResponse:
+        b = make_brief(s, article_id, lang, style)
+        return templates.TemplateResponse(request, "brief_fragment.html",
+                                          {"b": b, "compact": compact})
+
+    @app.get("/api/articles/{article_id}/brief",
+             summary="A structured brief whose bullets cite verified paragraph numbers")
+    def api_brief(article_id: str, s: StoreDep, lang: str | None = None,
+                  style: str = "points") -> dict[str, Any]:
+        """Same JSON as `newsdesk brief ID --json`: `viewpoint`, `points`, `groups`, each
+        bullet with `citations` (1-based paragraph numbers), and `verification`."""
+        return make_brief(s, article_id, lang, style).to_json()
 
     @app.get("/api/articles", summary="List articles, newest first")
     def api_list(s: StoreDep, lang: str | None = None, source: str | None = None,
