@@ -214,7 +214,12 @@ def test_watch_stops_cleanly_on_interrupt(site: DemoSite, tmp_path: Path) -> Non
     proc = _start_crawl(data, "--watch", "--rate", "5")
     first = _read_new(proc, 3)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    # Read the rest through the same buffered reader: `communicate()` reads the raw
+    # pipe and would lose lines `_read_new` had already buffered (a flaky miscount).
+    assert proc.stdout is not None and proc.stderr is not None
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     rows = [json.loads(line) for line in out.splitlines()]
