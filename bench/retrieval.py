@@ -237,9 +237,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"ingesting {len(records)} documents into {data_dir} ...", flush=True)
     build = engine.build(dump)
     embedded = build["sync"].get("embedded", 0)
+    rate = (f" = {len(records) / build['index_s']:.2f} docs/s" if embedded else
+            " (index reused: nothing to embed)")
     print(f"  ingest {build['ingest_s']:.1f} s {build['ingest']}; Indexer.sync (tantivy + "
           f"embeddings) {build['index_s']:.1f} s for {len(records)} documents, {embedded} "
-          f"embedded = {len(records) / max(build['index_s'], 1e-9):.2f} docs/s", flush=True)
+          f"embedded{rate}", flush=True)
 
     results: list[dict[str, Any]] = []
     tasks: list[tuple[str, str, str, list[str], list[int], list[str]]] = []
