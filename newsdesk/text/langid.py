@@ -13,14 +13,12 @@ that OpenCC would change when converting in each direction.
 
 from __future__ import annotations
 
-import threading
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import opencc
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from newsdesk.text.loaded import load_once, opencc_converter
 
 # Thresholds below were set on the demo corpus and the 50-sentence check in
 # ../shared/MODELS.md; re-check them together if either changes.
@@ -52,29 +50,9 @@ class LanguageGuess:
         return self.code.split("-")[0]
 
 
-# Loaded once per process under a lock: the crawler extracts pages in worker threads,
-# and `lru_cache` alone lets every thread that arrives first load its own copy.
-_LOAD_LOCK = threading.Lock()
-_loaded: dict[str, Any] = {}
-
-
-def _once(key: str, load: Callable[[], Any]) -> Any:
-    value = _loaded.get(key)
-    if value is None:
-        with _LOAD_LOCK:
-            value = _loaded.get(key)
-            if value is None:
-                value = _loaded[key] = load()
-    return value
-
-
 def _identifier() -> LanguageIdentifier:
-    return _once("py3langid",
-                 lambda: LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
-
-
-def _converter(config: str) -> opencc.OpenCC:
-    return _once(f"opencc:{config}", lambda: opencc.OpenCC(config))
+    return load_once("py3langid",
+                     lambda: LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
 
 
 def _script_counts(text: str) -> dict[str, int]:
@@ -107,8 +85,8 @@ def chinese_script(text: str) -> str:
     sample = "".join(ch for ch in text[:SAMPLE_CHARS] if "\u4e00" <= ch <= "\u9fff")
     if not sample:
         return "Hans"
-    to_simplified = _converter("t2s").convert(sample)
-    to_traditional = _converter("s2t").convert(sample)
+    to_simplified = opencc_converter("t2s").convert(sample)
+    to_traditional = opencc_converter("s2t").convert(sample)
     traditional_only = sum(a != b for a, b in zip(sample, to_simplified, strict=False))
     simplified_only = sum(a != b for a, b in zip(sample, to_traditional, strict=False))
     return "Hant" if traditional_only > simplified_only else "Hans"

@@ -35,15 +35,15 @@ from newsdesk.text.analysis import (
     Token,
     lowercase,
 )
+from newsdesk.text.loaded import opencc_converter
 
 log = logging.getLogger(__name__)
 
 HAN_RUN = re.compile(f"[{HAN}]+")
 
 
-@lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
+    return opencc_converter("t2s")
 
 
 def traditional_to_simplified(text: str) -> Mapped:
