@@ -788,7 +788,7 @@ class Fetcher:
         assert self._client is not None
         host = _host(target)
         state = self._host(host)
-        async with self._turn(host):
+        async with self._turn(state):
             token = _PINNED.set({host: addresses})
             deadline = asyncio.timeout(self.policy.total_timeout)
             try:
@@ -858,15 +858,14 @@ class Fetcher:
         return state
 
     @contextlib.asynccontextmanager
-    async def _turn(self, host: str) -> AsyncIterator[None]:
-        """Hold a slot of `host` and a global one, starting no sooner than the host allows.
+    async def _turn(self, state: _Host) -> AsyncIterator[None]:
+        """Hold a slot of the host and a global one, starting no sooner than the host allows.
 
         The host's wait happens before taking a global slot, so a slow or
         Retry-After'd host never ties up the crawl's global concurrency; the start
         time is claimed only with the global slot in hand, so no queueing can
         push two starts closer together than the host's interval.
         """
-        state = self._host(host)
         async with state.slots:
             while True:
                 wait = state.next_at - time.monotonic()
