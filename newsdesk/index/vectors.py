@@ -1,32 +1,49 @@
-"""The dense index: faiss HNSW over L2-normalised vectors (inner product = cosine).
+"""The dense index: one faiss HNSW graph per document language, cosine on unit vectors.
 
-One file, `data/index/vectors.bin`, holds both the faiss index and the id mapping, so
-they can never disagree: a small header (magic, JSON length, JSON metadata: dim,
-embedder name, int id ↔ article id, passage-text hashes, tombstones) followed by
+Why one graph per language
+--------------------------
+e5 vectors carry a strong language direction: a Chinese query's nearest neighbours
+are Chinese passages, whatever they say. Search restricted to English documents in
+one shared graph (a faiss selector) walks the query's Chinese neighbourhood and
+returns only a handful of English vectors: on XQuAD (1,195 vectors, 240 English)
+efSearch 100 gave 6–12 of the 100 asked for, so the gold passage was often never
+scored (docs/benchmarks.md, "Retrieval"). The search side asks "what is the best
+match in each language" anyway, so each language gets its own graph and a search
+never has to leave it.
+
+Filters without tantivy
+-----------------------
+Each vector also carries its article's source keys and publish time, kept as
+numpy arrays per language, so a `source:`/`after:`/`before:` filter is a vectorised
+mask rather than an id set built from the lexical index per query (which grows
+with the corpus: ~70 ms a query at 100k documents). A mask that leaves few vectors
+(`EXACT_MAX`) is scored exactly on the stored rows, which is both exact and faster
+than a graph walk that rejects most nodes; a larger one is passed to HNSW as a
+bitmap selector with efSearch scaled by how much the mask removes.
+
+On disk
+-------
+One file, `data/index/vectors.bin`: a header (magic, JSON length, JSON metadata: dim,
+embedder, per language the article id of every graph position or null for a
+tombstone, passage-text hashes, per-article attributes) followed by each language's
 `faiss.serialize_index` bytes. `save()` writes a temp file, fsyncs and `os.replace`s
 it, so a reader or a crash sees the old file or the new one, never half of one.
 
-faiss HNSW cannot delete. An update or removal therefore *tombstones* the old int
-id (each embedding gets a fresh int id; `IndexIDMap2` maps it back), and search
-excludes tombstones with an `IDSelectorNot(IDSelectorBatch)` passed in
-`SearchParametersHNSW`, so filtered HNSW search still returns k live hits. When
-tombstones pass `COMPACT_RATIO` of the index, `save()` rebuilds the graph from the
-live vectors (read back with `reconstruct`, no re-embedding).
-
-Search side: `VectorIndex.open(path)` then `search(query_vector, k, allowed=None)` →
-`[(article_id, score)]`, best first; `allowed` restricts to a set of article ids
-(language/source/date filters computed on the lexical side). A long-lived reader
-calls `refresh()` (cheap `stat`) before searching to pick up a newer file.
+HNSW cannot delete: a removal tombstones the position, masks skip it, and `save()`
+rebuilds a language's graph from its live rows once tombstones pass `COMPACT_RATIO`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import struct
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,31 +51,129 @@ import faiss
 import numpy as np
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.text.analysis import base_language
 
 log = logging.getLogger(__name__)
 
-MAGIC = b"NDVEC1\n"
+MAGIC = b"NDVEC2\n"
+OLD_MAGICS = (b"NDVEC1\n",)
 HNSW_M = 32
 EF_CONSTRUCTION = 80
 EF_SEARCH = 96
 """Default efSearch: recall@1 ≈ 0.99 at ~1.5 ms on 50k vectors (see /work/shared/ENGINES.md)."""
+MAX_EF_SEARCH = 2048
+EXACT_MAX = 8192
+"""Up to this many candidate rows a search scores them all exactly (a few ms)."""
 COMPACT_RATIO = 0.25
 COMPACT_MIN = 256
+_NO_DATE = np.iinfo(np.int64).min
+
+# One query at a time gains nothing from OpenMP threads and pays their wake-up:
+# 0.03 ms single-threaded against 0.75–61 ms with 2 threads on a loaded machine.
+faiss.omp_set_num_threads(1)
 
 
 class VectorIndexError(NewsdeskError):
     """The vector file is unreadable or belongs to another embedder/dimension."""
 
 
-def _new_faiss(dim: int) -> Any:
-    hnsw = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = EF_CONSTRUCTION
-    hnsw.hnsw.efSearch = EF_SEARCH
-    return faiss.IndexIDMap2(hnsw)
+@dataclass(frozen=True)
+class VectorMeta:
+    """What a vector is filtered by: its article's language, source keys and date."""
+
+    language: str = "und"
+    sources: tuple[str, ...] = ()
+    """Case-folded source name and domain (what `source:` matches)."""
+    published: datetime | None = None
+
+    def to_json(self) -> list[Any]:
+        ts = None
+        if self.published is not None:
+            p = self.published if self.published.tzinfo else self.published.replace(tzinfo=UTC)
+            ts = int(p.timestamp())
+        return [self.language, list(self.sources), ts]
+
+    @classmethod
+    def from_json(cls, row: Sequence[Any]) -> VectorMeta:
+        lang, sources, ts = row
+        when = datetime.fromtimestamp(ts, UTC) if ts is not None else None
+        return cls(str(lang), tuple(sources), when)
+
+
+@dataclass(frozen=True)
+class VectorFilter:
+    """One filter set: every given condition holds (`after` inclusive, `before` exclusive)."""
+
+    sources: tuple[str, ...] = ()
+    after: datetime | None = None
+    before: datetime | None = None
+
+
+def _new_hnsw(dim: int) -> Any:
+    index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = EF_CONSTRUCTION
+    index.hnsw.efSearch = EF_SEARCH
+    return index
+
+
+def _timestamp(value: datetime) -> int:
+    return int((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp())
+
+
+class _Arrays:
+    """Per-position numpy views of one language's graph, rebuilt after each change."""
+
+    def __init__(self, part: _Partition, metas: dict[str, VectorMeta],
+                 codes: dict[str, int]) -> None:
+        n = len(part.articles)
+        self.live = np.fromiter((a is not None for a in part.articles), dtype=bool, count=n)
+        self.dated = np.zeros(n, dtype=bool)
+        self.when = np.full(n, _NO_DATE, dtype=np.int64)
+        width = max([1, *(len(metas[a].sources) for a in part.articles if a is not None)])
+        self.sources = np.full((n, width), -1, dtype=np.int32)
+        for pos, article_id in enumerate(part.articles):
+            if article_id is None:
+                continue
+            meta = metas[article_id]
+            if meta.published is not None:
+                self.dated[pos] = True
+                self.when[pos] = _timestamp(meta.published)
+            for j, key in enumerate(meta.sources):
+                self.sources[pos, j] = codes.setdefault(key, len(codes))
+        self.count = int(self.live.sum())
+        self._mean: np.ndarray | None = None
+
+    def mean(self, matrix: np.ndarray) -> np.ndarray:
+        if self._mean is None:
+            total = matrix.sum(axis=0, dtype=np.float64)
+            dead = np.flatnonzero(~self.live)
+            if dead.size:
+                total -= matrix[dead].sum(axis=0, dtype=np.float64)
+            self._mean = (total / max(1, self.count)).astype(np.float32)
+        return self._mean
+
+
+class _Partition:
+    """One language: an HNSW graph and the article id at each of its positions."""
+
+    def __init__(self, dim: int, index: Any = None,
+                 articles: list[str | None] | None = None) -> None:
+        self.index = index if index is not None else _new_hnsw(dim)
+        self.articles: list[str | None] = articles if articles is not None else []
+        self.dead = sum(a is None for a in self.articles)
+        self.arrays: _Arrays | None = None
+
+    def matrix(self) -> np.ndarray:
+        """The stored rows, a view (valid until the next add)."""
+        n, d = int(self.index.ntotal), int(self.index.d)
+        if n == 0:
+            return np.zeros((0, d), dtype=np.float32)
+        storage = faiss.downcast_index(self.index.storage)
+        return faiss.rev_swig_ptr(storage.get_xb(), n * d).reshape(n, d)
 
 
 class VectorIndex:
-    """HNSW index of article vectors with tombstones, filtered search and atomic save."""
+    """Per-language HNSW graphs of article vectors: filtered search, tombstones, atomic save."""
 
     def __init__(self, path: str | Path, dim: int, embedder: str) -> None:
         self.path = Path(path)
@@ -66,12 +181,11 @@ class VectorIndex:
         self.embedder = embedder
         self.ef_search = EF_SEARCH
         self._lock = threading.RLock()
-        self._index = _new_faiss(dim)
-        self._ids: dict[int, str] = {}  # live int id -> article id
-        self._by_article: dict[str, int] = {}
+        self._parts: dict[str, _Partition] = {}
+        self._where: dict[str, tuple[str, int]] = {}  # article id -> (language, position)
         self._hashes: dict[str, str] = {}  # article id -> hash of the embedded text
-        self._tombstones: set[int] = set()
-        self._next = 1
+        self._metas: dict[str, VectorMeta] = {}
+        self._codes: dict[str, int] = {}  # source key -> small int (masks)
         self._stamp: tuple[int, int, int] | None = None
         self.dirty = False
 
@@ -102,24 +216,34 @@ class VectorIndex:
         stamp = self._file_stamp()
         try:
             data = self.path.read_bytes()
+            if any(data.startswith(m) for m in OLD_MAGICS):
+                raise ValueError("written by an older newsdesk (one graph for all languages)")
             if not data.startswith(MAGIC):
                 raise ValueError("not a newsdesk vector file")
             (n,) = struct.unpack_from("<Q", data, len(MAGIC))
             start = len(MAGIC) + 8
             meta = json.loads(data[start:start + n])
-            index = faiss.deserialize_index(np.frombuffer(data[start + n:], dtype=np.uint8))
-        except (OSError, ValueError, RuntimeError, struct.error) as exc:
+            offset = start + n
+            parts: dict[str, _Partition] = {}
+            for entry in meta["partitions"]:
+                size = int(entry["bytes"])
+                blob = np.frombuffer(data, dtype=np.uint8, count=size, offset=offset)
+                offset += size
+                parts[entry["language"]] = _Partition(
+                    int(meta["dim"]), faiss.deserialize_index(blob), list(entry["articles"]))
+            metas = {a: VectorMeta.from_json(row) for a, row in meta["metas"].items()}
+        except (OSError, ValueError, RuntimeError, struct.error, KeyError, TypeError) as exc:
             raise VectorIndexError(f"cannot read vector index {self.path}: {exc} "
                                    "(run `newsdesk reindex`)") from None
         with self._lock:
             self.dim = int(meta["dim"])
             self.embedder = str(meta["embedder"])
-            self._index = index
-            self._ids = {int(i): a for i, a in meta["ids"]}
-            self._by_article = {a: i for i, a in self._ids.items()}
+            self._parts = parts
+            self._where = {a: (lang, pos) for lang, p in parts.items()
+                           for pos, a in enumerate(p.articles) if a is not None}
             self._hashes = dict(meta["hashes"])
-            self._tombstones = set(meta["tombstones"])
-            self._next = int(meta["next"])
+            self._metas = metas
+            self._codes = {}
             self._stamp = stamp
             self.dirty = False
 
@@ -132,24 +256,29 @@ class VectorIndex:
         return True
 
     def save(self) -> None:
-        """Write atomically (temp file, fsync, os.replace); compacts first if worthwhile."""
+        """Write atomically (temp file, fsync, os.replace); compacts first where worthwhile."""
         with self._lock:
-            if len(self._tombstones) >= max(COMPACT_MIN, COMPACT_RATIO * max(1, self.ntotal)):
-                self.compact()
+            for language, part in list(self._parts.items()):
+                if part.dead >= max(COMPACT_MIN, COMPACT_RATIO * max(1, len(part.articles))):
+                    self._compact(language)
+            bodies = [(lang, faiss.serialize_index(p.index), p.articles)
+                      for lang, p in sorted(self._parts.items())]
             meta = {
-                "dim": self.dim, "embedder": self.embedder, "next": self._next,
-                "ids": sorted(self._ids.items()), "hashes": self._hashes,
-                "tombstones": sorted(self._tombstones), "m": HNSW_M,
+                "dim": self.dim, "embedder": self.embedder, "m": HNSW_M,
+                "partitions": [{"language": lang, "bytes": int(body.size), "articles": arts}
+                               for lang, body, arts in bodies],
+                "hashes": self._hashes,
+                "metas": {a: m.to_json() for a, m in self._metas.items()},
             }
             blob = json.dumps(meta, ensure_ascii=False).encode()
-            body = faiss.serialize_index(self._index)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
             with open(tmp, "wb") as fh:
                 fh.write(MAGIC)
                 fh.write(struct.pack("<Q", len(blob)))
                 fh.write(blob)
-                fh.write(memoryview(body))
+                for _, body, _ in bodies:
+                    fh.write(memoryview(body))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
@@ -160,48 +289,96 @@ class VectorIndex:
     # -- writing -----------------------------------------------------------------------------
     @property
     def ntotal(self) -> int:
-        return int(self._index.ntotal)
+        """Graph positions in use, tombstones included."""
+        return sum(len(p.articles) for p in self._parts.values())
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._where)
 
     def __contains__(self, article_id: object) -> bool:
-        return article_id in self._by_article
+        return article_id in self._where
+
+    def ids(self) -> set[str]:
+        """Every article with a live vector."""
+        with self._lock:
+            return set(self._where)
 
     def text_hash(self, article_id: str) -> str | None:
         """Hash of the text the article's vector was made from (skip re-adding unchanged)."""
         return self._hashes.get(article_id)
 
+    def meta(self, article_id: str) -> VectorMeta | None:
+        return self._metas.get(article_id)
+
+    def language_of(self, article_id: str) -> str | None:
+        where = self._where.get(article_id)
+        return where[0] if where else None
+
+    def languages(self) -> dict[str, int]:
+        """{language: live vectors}, largest first."""
+        with self._lock:
+            counts = {lang: len(p.articles) - p.dead for lang, p in self._parts.items()}
+        return dict(sorted(((k, v) for k, v in counts.items() if v),
+                           key=lambda kv: (-kv[1], kv[0])))
+
     def add(self, ids: Sequence[str], vectors: np.ndarray,
-            hashes: Sequence[str] | None = None) -> None:
+            hashes: Sequence[str] | None = None,
+            metas: Sequence[VectorMeta] | None = None) -> None:
         """Add or replace vectors (rows L2-normalised float32, one per article id)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         if len(ids) != vectors.shape[0]:
             raise ValueError(f"{len(ids)} ids for {vectors.shape[0]} vectors")
+        metas = list(metas) if metas is not None else [VectorMeta()] * len(ids)
+        if len(metas) != len(ids):
+            raise ValueError(f"{len(ids)} ids for {len(metas)} metas")
         if not ids:
             return
         with self._lock:
             self.remove(ids)
-            ints = np.arange(self._next, self._next + len(ids), dtype=np.int64)
-            self._next += len(ids)
-            self._index.add_with_ids(vectors, ints)
-            for n, article_id in zip(ints.tolist(), ids, strict=True):
-                self._ids[n] = article_id
-                self._by_article[article_id] = n
+            rows: dict[str, list[int]] = {}
+            for i, meta in enumerate(metas):
+                rows.setdefault(base_language(meta.language), []).append(i)
+            for language, picked in rows.items():
+                part = self._parts.get(language)
+                if part is None:
+                    part = self._parts[language] = _Partition(self.dim)
+                start = len(part.articles)
+                part.index.add(vectors[picked])
+                for j, i in enumerate(picked):
+                    part.articles.append(ids[i])
+                    self._where[ids[i]] = (language, start + j)
+                part.arrays = None
+            for i, article_id in enumerate(ids):
+                self._metas[article_id] = metas[i]
             if hashes is not None:
                 self._hashes.update(zip(ids, hashes, strict=True))
             self.dirty = True
+
+    def set_meta(self, article_id: str, meta: VectorMeta) -> bool:
+        """Update an article's filter attributes in place (same language only)."""
+        with self._lock:
+            where = self._where.get(article_id)
+            if where is None or where[0] != base_language(meta.language):
+                return False
+            if self._metas.get(article_id) != meta:
+                self._metas[article_id] = meta
+                self._parts[where[0]].arrays = None
+                self.dirty = True
+            return True
 
     def remove(self, ids: Iterable[str]) -> int:
         """Tombstone these articles' vectors; they never come back from `search`."""
         n = 0
         with self._lock:
             for article_id in ids:
-                old = self._by_article.pop(article_id, None)
+                where = self._where.pop(article_id, None)
                 self._hashes.pop(article_id, None)
-                if old is not None:
-                    del self._ids[old]
-                    self._tombstones.add(old)
+                self._metas.pop(article_id, None)
+                if where is not None:
+                    part = self._parts[where[0]]
+                    part.articles[where[1]] = None
+                    part.dead += 1
+                    part.arrays = None
                     n += 1
             if n:
                 self.dirty = True
@@ -209,54 +386,156 @@ class VectorIndex:
 
     def clear(self) -> None:
         with self._lock:
-            self._index = _new_faiss(self.dim)
-            self._ids.clear()
-            self._by_article.clear()
+            self._parts.clear()
+            self._where.clear()
             self._hashes.clear()
-            self._tombstones.clear()
+            self._metas.clear()
             self.dirty = True
 
     def compact(self) -> None:
-        """Rebuild the graph from live vectors only (drops tombstones)."""
+        """Rebuild every graph from its live rows only (drops tombstones)."""
         with self._lock:
-            live = sorted(self._ids)
-            fresh = _new_faiss(self.dim)
-            if live:
-                vectors = np.vstack([self._index.reconstruct(i) for i in live])
-                fresh.add_with_ids(vectors.astype(np.float32), np.array(live, dtype=np.int64))
-            self._index = fresh
-            self._tombstones.clear()
+            for language in list(self._parts):
+                self._compact(language)
+
+    def _compact(self, language: str) -> None:
+        part = self._parts[language]
+        live = [pos for pos, a in enumerate(part.articles) if a is not None]
+        if not live:
+            del self._parts[language]
             self.dirty = True
+            return
+        rows = np.ascontiguousarray(part.matrix()[live])
+        fresh = _Partition(self.dim)
+        fresh.index.add(rows)
+        fresh.articles = [part.articles[pos] for pos in live]
+        self._parts[language] = fresh
+        for pos, article_id in enumerate(fresh.articles):
+            assert article_id is not None
+            self._where[article_id] = (language, pos)
+        self.dirty = True
 
     # -- reading -----------------------------------------------------------------------------
-    def search(self, vector: np.ndarray, k: int = 10,
-               allowed: set[str] | None = None,
-               ef_search: int | None = None) -> list[tuple[str, float]]:
-        """[(article_id, inner product)] best first, only among `allowed` when given."""
-        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dim)
+    def _arrays(self, part: _Partition) -> _Arrays:
+        if part.arrays is None:
+            part.arrays = _Arrays(part, self._metas, self._codes)
+        return part.arrays
+
+    def mean(self, language: str) -> tuple[np.ndarray, int] | None:
+        """(mean live vector, how many) of one language's documents, or None."""
         with self._lock:
-            if k <= 0 or not self._ids:
-                return []
-            selector: Any = None
-            if allowed is not None:
-                ints = [self._by_article[a] for a in allowed if a in self._by_article]
-                if not ints:
-                    return []
-                selector = faiss.IDSelectorBatch(np.array(ints, dtype=np.int64))
-            elif self._tombstones:
-                dead = faiss.IDSelectorBatch(np.array(sorted(self._tombstones), dtype=np.int64))
-                selector = faiss.IDSelectorNot(dead)
-                selector._keep = dead  # keep the inner selector alive as long as the outer
-            params = faiss.SearchParametersHNSW(efSearch=max(ef_search or self.ef_search, k))
-            if selector is not None:
-                params.sel = selector
-            scores, labels = self._index.search(query, min(k, len(self._ids)), params=params)
-            out = []
-            for score, label in zip(scores[0].tolist(), labels[0].tolist(), strict=True):
-                article_id = self._ids.get(int(label)) if label >= 0 else None
+            part = self._parts.get(base_language(language))
+            if part is None:
+                return None
+            arrays = self._arrays(part)
+            if not arrays.count:
+                return None
+            return arrays.mean(part.matrix()), arrays.count
+
+    def similarity(self, vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """Cosine of `vector` with these articles' stored vectors (those that have one)."""
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(self.dim)
+        out: dict[str, float] = {}
+        with self._lock:
+            by_part: dict[str, list[tuple[str, int]]] = {}
+            for article_id in ids:
+                where = self._where.get(article_id)
+                if where is not None:
+                    by_part.setdefault(where[0], []).append((article_id, where[1]))
+            for language, items in by_part.items():
+                rows = self._parts[language].matrix()[[pos for _, pos in items]]
+                for (article_id, _), score in zip(items, (rows @ query).tolist(), strict=True):
+                    out[article_id] = float(score)
+        return out
+
+    def _mask(self, language: str, part: _Partition, where: Sequence[VectorFilter],
+              allowed: set[str] | None) -> np.ndarray:
+        arrays = self._arrays(part)
+        mask = arrays.live.copy()
+        for f in where:
+            if f.sources:
+                codes = [self._codes[k] for k in (s.strip().casefold() for s in f.sources)
+                         if k in self._codes]
+                mask &= np.isin(arrays.sources, codes).any(axis=1) if codes else False
+            if f.after is not None:
+                mask &= arrays.dated & (arrays.when >= _timestamp(f.after))
+            if f.before is not None:
+                mask &= arrays.dated & (arrays.when < _timestamp(f.before))
+        if allowed is not None:
+            keep = np.zeros(len(part.articles), dtype=bool)
+            keep[[w[1] for a in allowed
+                  if (w := self._where.get(a)) is not None and w[0] == language]] = True
+            mask &= keep
+        return mask
+
+    def search(self, vector: np.ndarray, k: int = 10, allowed: set[str] | None = None,
+               ef_search: int | None = None, *, language: str | None = None,
+               where: Sequence[VectorFilter] = ()) -> list[tuple[str, float]]:
+        """[(article_id, inner product)] best first.
+
+        `language` searches that language's graph only (default: every graph, merged);
+        `allowed` restricts to these article ids and `where` to articles passing every
+        filter set. Restricted searches are exact when few rows remain.
+        """
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dim)
+        if k <= 0:
+            return []
+        with self._lock:
+            names = [base_language(language)] if language is not None else list(self._parts)
+            found: list[tuple[str, float]] = []
+            for name in names:
+                part = self._parts.get(name)
+                if part is not None:
+                    found += self._search_part(name, part, query, k, allowed, where,
+                                               ef_search or self.ef_search)
+        found.sort(key=lambda h: -h[1])
+        return found[:k]
+
+    def _search_part(self, language: str, part: _Partition, query: np.ndarray, k: int,
+                     allowed: set[str] | None, where: Sequence[VectorFilter],
+                     ef: int) -> list[tuple[str, float]]:
+        n = len(part.articles)
+        if n == 0:
+            return []
+        restricted = allowed is not None or any(
+            f.sources or f.after or f.before for f in where)
+        if not restricted and not part.dead:
+            return self._graph_search(part, query, k, ef, None, n, n)
+        mask = self._mask(language, part, where, allowed) if restricted else self._arrays(part).live
+        count = int(mask.sum())
+        if count == 0:
+            return []
+        if count <= EXACT_MAX:
+            positions = np.flatnonzero(mask)
+            scores = part.matrix()[positions] @ query[0]
+            top = np.argsort(-scores, kind="stable")[:k]
+            return [(part.articles[positions[i]], float(scores[i]))  # type: ignore[misc]
+                    for i in top.tolist()]
+        return self._graph_search(part, query, k, ef, mask, count, n)
+
+    @staticmethod
+    def _graph_search(part: _Partition, query: np.ndarray, k: int, ef: int,
+                      mask: np.ndarray | None, count: int, n: int) -> list[tuple[str, float]]:
+        k = min(k, count)
+        ef = max(ef, k)
+        params = faiss.SearchParametersHNSW()
+        bits = None
+        if mask is not None and count < n:
+            # A selector rejects nodes but the walk still visits them: widen the beam
+            # in proportion so about as many accepted candidates are seen.
+            ef = min(MAX_EF_SEARCH, max(ef, math.ceil(ef * n / count)))
+            bits = np.packbits(mask, bitorder="little")
+            params.sel = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
+        params.efSearch = ef
+        scores, positions = part.index.search(query, k, params=params)
+        del bits
+        out = []
+        for score, pos in zip(scores[0].tolist(), positions[0].tolist(), strict=True):
+            if pos >= 0:
+                article_id = part.articles[pos]
                 if article_id is not None:
                     out.append((article_id, float(score)))
-            return out
+        return out
 
 
 def _fsync_dir(path: Path) -> None:

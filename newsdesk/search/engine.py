@@ -13,14 +13,17 @@ How a search runs
    holding 中老, 命运 or 共同体 (ranked by how many and where), never every
    document holding 中. Required words/phrases must match, excluded ones must not.
    Filters (language, source, [after, before)) are tantivy term-set/range queries.
-3. Dense (faiss HNSW over e5 vectors): the query's positive text is embedded (the
-   embedding cache makes a repeated query a lookup) and searched *within* the
-   constraint set — the filters plus required and excluded words, evaluated by the
-   lexical index into an allowed id set — so a filter or `-word` holds on both sides.
-   Hits below `Tuning.dense_floor` are not evidence of relevance and are dropped.
+3. Dense (faiss HNSW over e5 vectors, one graph per document language): the query's
+   positive text is embedded (the embedding cache makes a repeated query a lookup),
+   centred on its language, and searched in each language's graph *within* the
+   constraints — language/source/date filters as masks on the vector side, required
+   and excluded words as an allowed id set from the lexical index — so a filter or
+   `-word` holds on both sides. Hits far below their language's best or under
+   `Tuning.dense_floor` are not evidence of relevance and are dropped (`dense`).
 4. The matching (relevant) set is: lexical matches (lexical), dense hits above the
    floor (dense), or their union (hybrid). `total`, facets and date sort are over that
-   set; relevance sort fuses the two ranked lists by weighted RRF (`fusion`).
+   set; relevance sort fuses the two sides by normalised scores with a lexical share
+   per document language (`fusion.score_fusion`).
 5. Near-duplicates among the candidates are collapsed into the best-ranked one
    ("N similar"), then the page is cut and snippets are made from the stored text.
 
@@ -48,10 +51,11 @@ from newsdesk.errors import NewsdeskError, NotFoundError
 from newsdesk.index import lexical as lx
 from newsdesk.index.embed import Embedder, EmbeddingCache, default_embedder
 from newsdesk.index.indexer import IndexPaths, read_state
-from newsdesk.index.vectors import VectorIndex
+from newsdesk.index.vectors import VectorFilter, VectorIndex
 from newsdesk.records import Article
 from newsdesk.search import dedup, snippets
-from newsdesk.search.fusion import DEFAULT_TUNING, Tuning, recency_factor, rrf
+from newsdesk.search.dense import DenseResult, dense_search
+from newsdesk.search.fusion import DEFAULT_TUNING, Tuning, recency_factor, rrf, score_fusion
 from newsdesk.search.query import QueryError, parse_bound, parse_language, parse_query
 from newsdesk.search.terms import TermAnalysis, TermMatch, analyse_term
 from newsdesk.search.types import (
@@ -63,6 +67,7 @@ from newsdesk.search.types import (
     SearchResults,
 )
 from newsdesk.store.sqlite import DB_NAME, SQLiteStore
+from newsdesk.text.langid import query_language
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +326,9 @@ class _Relevant:
     dense: list[tuple[str, float]]  # relevance order, above the floor
     dense_only: list[str]  # dense hits outside the lexical matching set
     facets: dict[str, dict[str, int]]
+    dense_result: DenseResult | None = None
+    vectors: VectorIndex | None = None
+    query_language: str = "und"
 
 
 class Searcher:
@@ -452,14 +460,17 @@ class Searcher:
         depth = max(tuning.candidates, 3 * need + 10)
         qvec = (self._embed_query(dense[0], parsed.positive_text)
                 if dense is not None else None)
-        rel = self._relevant(plan, filters, used_mode, by_date, depth, s, dense, qvec, tuning)
+        qlang = (query_language(parsed.positive_text, set(dense[1].languages()))
+                 if dense is not None else "und")
+        rel = self._relevant(plan, filters, used_mode, by_date, depth, s, dense, qvec, tuning,
+                             qlang=qlang)
 
         ordered, scores, ranks = self._order(rel, used_mode, by_date, tuning, s)
         hits = self._page(ordered, scores, ranks, offset, limit, plan, tuning)
         explanation = None
         if not hits:
             explanation = self._explain(plan, filters, used_mode, rel.total, offset, s, dense,
-                                        qvec, tuning)
+                                        qvec, tuning, qlang)
         return SearchResults(
             query=query, parsed=parsed, mode=used_mode, sort=sort, total=rel.total, hits=hits,
             facets=rel.facets, explanation=explanation,
@@ -468,7 +479,8 @@ class Searcher:
 
     def _relevant(self, plan: Plan, filters: list[SearchFilters], mode: str, by_date: bool,
                   depth: int, s: tantivy.Searcher, dense: tuple[Embedder, VectorIndex] | None,
-                  qvec: Any, tuning: Tuning, lists: bool = True) -> _Relevant:
+                  qvec: Any, tuning: Tuning, lists: bool = True,
+                  qlang: str = "und") -> _Relevant:
         q_lex = plan.query(self.schema, filters)
         lexical: list[tuple[str, float]] = []
         lex_total = 0
@@ -478,9 +490,10 @@ class Searcher:
                 lexical = self.lexical.search(q_lex, min(depth, lex_total),
                                               order_by_date=by_date, searcher=s)
         dense_hits: list[tuple[str, float]] = []
+        dres: DenseResult | None = None
         if dense is not None and mode != "lexical":
-            dense_hits = self._dense_search(dense[1], qvec, plan.constraint(self.schema, filters),
-                                            depth, tuning, s)
+            dres = self._dense_search(dense[1], qvec, qlang, plan, filters, depth, tuning, s)
+            dense_hits = dres.hits
         dense_only: list[str] = []
         if dense_hits:
             ids = [a for a, _ in dense_hits]
@@ -500,39 +513,36 @@ class Searcher:
         total = (lex_total if mode != "dense" else 0) + len(dense_only)
         facets = {"language": {}, "source": {}} if not lists else self._facets(
             q_lex if mode != "dense" else None, dense_only, s)
-        return _Relevant(total, lexical, dense_hits, dense_only, facets)
+        return _Relevant(total, lexical, dense_hits, dense_only, facets, dres,
+                         dense[1] if dense is not None else None, qlang)
 
-    def _dense_search(self, vectors: VectorIndex, qvec: Any, constraint: tantivy.Query | None,
-                      depth: int, tuning: Tuning, s: tantivy.Searcher) -> list[tuple[str, float]]:
-        """Dense hits, searched per document language and judged against that language.
+    def _dense_search(self, vectors: VectorIndex, qvec: Any, qlang: str, plan: Plan,
+                      filters: list[SearchFilters], depth: int, tuning: Tuning,
+                      s: tantivy.Searcher) -> DenseResult:
+        """Dense hits within the constraints (see `dense.dense_search` for the ranking).
 
-        e5-small scores a query against passages in its own language far higher than
-        against the same story in another language (on the demo corpus, 中老命运共同体
-        scores unrelated Chinese news ~0.86 and the English report of the same story
-        0.79, yet that report is the best English match by a clear gap). So each
-        language is searched on its own, a hit counts when it is within
-        `dense_margin` of its language's best and above `dense_floor`, and the list is
-        ordered by that gap: every language's best match is equally good evidence.
+        Filters become per-language graph choice and vector-side masks (no per-query
+        work over the whole corpus); only required and excluded words need the lexical
+        index, as the set of ids that satisfy them.
         """
-        base = constraint if constraint is not None else tantivy.Query.all_query()
-        languages = self.lexical.facet(base, lx.LANG, FACET_SIZE, searcher=s)
-        scored: list[tuple[float, float, str]] = []
-        for language in languages:
-            q = tantivy.Query.boolean_query([
-                (tantivy.Occur.Must, base),
-                (tantivy.Occur.Must, lx.languages_query(self.schema, [language]))])
-            allowed = self._ids(q, s)
+        if plan.impossible:
+            return DenseResult()
+        languages: list[str] = []
+        for f in filters:
+            if f.languages:
+                codes = [lx.base_language(x) for x in f.languages]
+                languages = codes if not languages else [x for x in languages if x in codes]
+                if not languages:
+                    return DenseResult()
+        where = [VectorFilter(f.sources, f.after, f.before) for f in filters
+                 if f.sources or f.after or f.before]
+        allowed = None
+        if plan.required or plan.excluded:
+            constraint = plan.constraint(self.schema, filters)
+            allowed = self._ids(constraint, s) if constraint is not None else None
             if not allowed:
-                continue
-            found = vectors.search(qvec, depth, allowed=allowed)
-            if not found:
-                continue
-            best = found[0][1]
-            for article_id, score in found:
-                if score >= tuning.dense_floor and score >= best - tuning.dense_margin:
-                    scored.append((score - best, score, article_id))
-        scored.sort(key=lambda x: (-x[0], -x[1]))
-        return [(a, sc) for _, sc, a in scored[:depth]]
+                return DenseResult()
+        return dense_search(vectors, qvec, qlang, languages, where, allowed, depth, tuning)
 
     def _facets(self, q_lex: tantivy.Query | None, extra: list[str],
                 s: tantivy.Searcher) -> dict[str, dict[str, int]]:
@@ -572,6 +582,10 @@ class Searcher:
         elif mode == "dense":
             ordered = [a for a, _ in rel.dense]
             scores = dict(rel.dense)
+        elif tuning.fusion == "score" and rel.dense_result is not None and rel.vectors:
+            scores = self._score_fusion(rel, tuning)
+            ordered = sorted(scores, key=lambda a: (-scores[a], lex_rank.get(a, 10**9),
+                                                     dense_rank.get(a, 10**9)))
         else:
             scores = rrf([[a for a, _ in rel.lexical], [a for a, _ in rel.dense]],
                          [tuning.lexical_weight, tuning.dense_weight], tuning.rrf_k)
@@ -586,6 +600,24 @@ class Searcher:
                                             tuning.recency_weight, now)
             ordered.sort(key=lambda a: -scores[a])
         return ordered, scores, ranks
+
+    @staticmethod
+    def _score_fusion(rel: _Relevant, tuning: Tuning) -> dict[str, float]:
+        """Fused scores of lexical and dense candidates; lexical-only candidates are
+        scored by the (centred) query vector too, so each side is judged on all."""
+        dres, vectors = rel.dense_result, rel.vectors
+        assert dres is not None and vectors is not None
+        dense = dict(rel.dense)
+        language = dict(dres.language)
+        lexical_only = [a for a, _ in rel.lexical if a not in dense]
+        if dres.query is not None and lexical_only:
+            dense.update(vectors.similarity(dres.query, lexical_only))
+        for article_id in lexical_only:
+            lang = vectors.language_of(article_id)
+            if lang is not None:
+                language[article_id] = lang
+        return score_fusion(rel.lexical, dense, dres.scale, language, rel.query_language,
+                            tuning)
 
     def _article(self, article_id: str) -> Article | None:
         with self._store_lock:
@@ -638,7 +670,7 @@ class Searcher:
 
     def _explain(self, plan: Plan, filters: list[SearchFilters], mode: str, total: int,
                  offset: int, s: tantivy.Searcher, dense: tuple[Embedder, VectorIndex] | None,
-                 qvec: Any, tuning: Tuning) -> str:
+                 qvec: Any, tuning: Tuning, qlang: str = "und") -> str:
         if total and offset >= total:
             return f"no more results: {total} in all"
         if plan.impossible:
@@ -662,14 +694,14 @@ class Searcher:
         if merged.languages:
             without = [replace(f, languages=()) for f in filters]
             rel = self._relevant(plan, without, mode, False, tuning.candidates, s, dense, qvec,
-                                 tuning, lists=True)
+                                 tuning, lists=True, qlang=qlang)
             if rel.total:
                 others = ", ".join(f"{LANGUAGE_NAMES.get(k, k)} {v}"
                                    for k, v in rel.facets["language"].items())
                 return f"{head}; {rel.total} in other languages ({others})"
         if len(parts) > 1 or not merged.languages:
             rel = self._relevant(plan, [], mode, False, tuning.candidates, s, dense, qvec,
-                                 tuning, lists=False)
+                                 tuning, lists=False, qlang=qlang)
             if rel.total:
                 return f"{head}; {rel.total} without these filters"
         return head + "; none without these filters either"

@@ -1,10 +1,17 @@
-"""Hybrid ranking: weighted reciprocal rank fusion and an optional recency boost.
+"""Hybrid ranking: normalised score fusion weighted per document language, or RRF.
 
-RRF (Cormack et al., 2009) adds `weight / (k + rank)` over the lists a document is
-in. It needs no score calibration, which matters here: BM25 scores depend on the
-query's length and language, and e5 cosines sit in a narrow band (~0.7–0.9), so a
-weighted sum of raw scores would be dominated by whichever side happens to spread
-more. `k` damps the head: with k = 60 rank 1 is worth only ~1.6× rank 10.
+Score fusion (the default) puts both sides on [0, 1] per query — BM25 divided by the
+best BM25, the dense score min-max scaled within its document's language (best =
+1, the `depth`-th = 0) — and adds them with a lexical share that depends on whether
+the document is in the query's language: 0.5 there, 0.1 elsewhere, because BM25
+across languages matches only numbers and Latin names. Raw scores could not be
+added (BM25 depends on query length, e5 cosines sit in a narrow band), and one
+lexical weight for every document cannot serve both vi→vi, where BM25 beats dense,
+and en→zh, where the lexical list is noise. On XQuAD dev this beat every RRF
+setting on every pair (docs/benchmarks.md, "Retrieval").
+
+RRF (Cormack et al., 2009; `Tuning.fusion = "rrf"`) adds `weight / (k + rank)` over
+the lists a document is in; it stays for comparison in the benches.
 
 The defaults live in `Tuning` so `bench/retrieval.py` can sweep them on the XQuAD
 dev split; change them there, with the figures, not here by feel.
@@ -22,12 +29,23 @@ from datetime import UTC, datetime
 class Tuning:
     """Knobs of the read side (defaults are what `newsdesk search` uses)."""
 
+    fusion: str = "score"
+    """"score" (normalised scores, lexical share per document language) or "rrf"."""
+    lexical_share_same: float = 0.5
+    """Score fusion: lexical share for documents in the query's language (or any, when
+    the query's language is unknown)."""
+    lexical_share_cross: float = 0.1
+    """Score fusion: lexical share for documents in another language."""
     rrf_k: float = 60.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
-    dense_floor: float = 0.75
-    """Cosine below which a dense hit is never relevant (e5-small puts unrelated text of
-    another script around 0.70–0.75)."""
+    dense_floor: float = 0.70
+    """Raw cosine below which a dense hit is never relevant (e5-small puts unrelated
+    text of another script around 0.65–0.72; 0.75 cut true English→Chinese matches)."""
+    centre: float = 0.5
+    """Share of the query language's mean vector removed from the query (`dense.centre`)."""
+    centre_min_docs: int = 32
+    """Fewer documents than this in the query's language: no mean, no centring."""
     dense_margin: float = 0.05
     """A dense hit is relevant when within this of the best hit in its own language
     (see `engine.Searcher._dense_search`: e5 scores are not comparable across
@@ -55,6 +73,30 @@ def rrf(lists: Sequence[Sequence[str]], weights: Sequence[float], k: float) -> d
         for rank, doc_id in enumerate(ids, start=1):
             scores[doc_id] = scores.get(doc_id, 0.0) + weight / (k + rank)
     return scores
+
+
+def score_fusion(lexical: Sequence[tuple[str, float]], dense: dict[str, float],
+                 scale: dict[str, tuple[float, float]], language: dict[str, str],
+                 query_language: str, tuning: Tuning) -> dict[str, float]:
+    """{id: fused score} over the lexical list and every id in `dense`.
+
+    `dense` holds the (centred) dense score of each candidate, `scale` each language's
+    (low, high) dense scores and `language` each candidate's language; a candidate
+    without a dense score, or in a language that was not searched, gets 0 there.
+    """
+    top = max((sc for _, sc in lexical), default=0.0)
+    lex = {a: sc / top for a, sc in lexical} if top > 0 else {}
+    fused: dict[str, float] = {}
+    for article_id in dict.fromkeys([*(a for a, _ in lexical), *dense]):
+        lang = language.get(article_id)
+        d = 0.0
+        if lang in scale and article_id in dense:
+            low, high = scale[lang]
+            d = min(1.0, max(0.0, (dense[article_id] - low) / max(high - low, 1e-9)))
+        same = query_language == "und" or lang is None or lang == query_language
+        share = tuning.lexical_share_same if same else tuning.lexical_share_cross
+        fused[article_id] = share * lex.get(article_id, 0.0) + (1 - share) * d
+    return fused
 
 
 def recency_factor(published: datetime | None, half_life_days: float, weight: float,

@@ -1,0 +1,31 @@
+"""Score fusion: both sides normalised per query, lexical weighted per document language."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsdesk.search.fusion import DEFAULT_TUNING, score_fusion
+
+
+def test_lexical_counts_in_the_query_language_and_barely_elsewhere() -> None:
+    # An English query: BM25 matched an English paragraph strongly and a Chinese one
+    # only on a shared number; dense prefers the Chinese paragraph within Chinese.
+    lexical = [("en-1", 12.0), ("zh-1", 12.0), ("en-2", 3.0)]
+    dense = {"en-1": 0.60, "en-2": 0.70, "zh-1": 0.40, "zh-2": 0.55}
+    scale = {"en": (0.30, 0.70), "zh": (0.25, 0.55)}
+    language = {"en-1": "en", "en-2": "en", "zh-1": "zh", "zh-2": "zh"}
+    fused = score_fusion(lexical, dense, scale, language, "en", DEFAULT_TUNING)
+    assert fused["en-1"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.75)
+    assert fused["en-2"] == pytest.approx(0.5 * 0.25 + 0.5 * 1.0)
+    assert fused["zh-2"] == pytest.approx(0.9 * 1.0)  # the best Chinese match by meaning
+    assert fused["zh-1"] == pytest.approx(0.1 * 1.0 + 0.9 * 0.5)
+    assert fused["zh-2"] > fused["zh-1"]  # a shared number does not beat meaning
+
+
+def test_unknown_query_language_weighs_every_document_alike() -> None:
+    fused = score_fusion([("a", 2.0)], {"a": 0.5, "b": 0.9}, {"vi": (0.5, 0.9)},
+                         {"a": "vi", "b": "vi"}, "und", DEFAULT_TUNING)
+    assert fused == {"a": pytest.approx(0.5), "b": pytest.approx(0.5)}
+    # A language that was not searched (filtered out) contributes no dense part.
+    assert score_fusion([("x", 1.0)], {"x": 0.9}, {}, {"x": "th"}, "th",
+                        DEFAULT_TUNING) == {"x": pytest.approx(0.5)}
