@@ -13,6 +13,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,6 +151,23 @@ class SQLiteStore(SourcesMixin):
 
     def close(self) -> None:
         self._db.close()
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """The store's connection inside one transaction, for tables kept next to the
+        articles by other modules (the brief cache, `newsdesk/store/briefs.py`).
+
+        `write=True` takes the write lock up front (BEGIN IMMEDIATE) so a
+        read-then-write cannot be overtaken; `write=False` is a consistent read
+        snapshot. Committed when the block ends, rolled back on any exception.
+        """
+        self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def __enter__(self) -> SQLiteStore:
         return self
