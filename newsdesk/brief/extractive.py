@@ -17,6 +17,7 @@ ships (../shared/MODELS.md); the brief says so in `notes`.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -178,17 +179,11 @@ def generate_brief(article: Article, *, lang: str | None = None, style: str = "p
     the reference summary *is* the headline).
     """
     source = base_language(article.language)
-    reader = lang or source
-    label_lang = reader if reader in LANGUAGES else "en"
+    label_lang = source if source in LANGUAGES else "en"
     sentences = article_sentences(article)
     ranked = rank_sentences(sentences, article.title if use_title else None, source,
                             insight=style == "insights")
     notes: list[str] = []
-    if reader != source:
-        notes.append(labels.text(
-            "source_language", label_lang,
-            source=labels.language_name(source, label_lang),
-            reader=labels.language_name(reader, label_lang)))
     if not sentences:
         viewpoint = BriefPoint(text="", citations=[])
         points: list[BriefPoint] = []
@@ -207,12 +202,40 @@ def generate_brief(article: Article, *, lang: str | None = None, style: str = "p
                          "the brief has fewer points.")
         groups = (_groups(ranked, set(order[:1 + n_points]), source, label_lang)
                   if style == "categories" else [])
-    return Brief(
+    base = Brief(
         article_id=article.id, language=source, source_language=source,
-        requested_language=lang, engine=ENGINE, style=style, viewpoint=viewpoint,
+        requested_language=None, engine=ENGINE, style=style, viewpoint=viewpoint,
         points=points, groups=groups, verification=Verification(score=0.0),
         notes=notes, article_version=article.content_hash, title=article.title,
         labels=labels.section_labels(label_lang))
+    return for_reader(base, lang)
+
+
+def for_reader(brief: Brief, lang: str | None) -> Brief:
+    """The source-language brief as a reader of `lang` gets it (a copy).
+
+    Bullets, citations and verification are the reader-independent part, so the
+    service verifies and caches one brief per article and style and calls this
+    per request: section headings and group titles ("Group 1: …", "第1组：…") in
+    the reader's language, and — when the reader's language is not the
+    article's — a note that the bullets stay in the source language.
+    """
+    out = copy.deepcopy(brief)
+    source = brief.source_language
+    reader = lang or source
+    label_lang = reader if reader in LANGUAGES else "en"
+    out.requested_language = lang
+    out.labels = labels.section_labels(label_lang)
+    for n, g in enumerate(out.groups, start=1):
+        if g.kind in CATEGORY_ORDER:
+            g.title = labels.text("group", label_lang, n=n,
+                                  title=labels.text(g.kind, label_lang))
+    if reader != source:
+        out.notes = [labels.text("source_language", label_lang,
+                                 source=labels.language_name(source, label_lang),
+                                 reader=labels.language_name(reader, label_lang)),
+                     *out.notes]
+    return out
 
 
 def _groups(ranked: Ranked, used: set[int], lang: str, label_lang: str) -> list[BriefGroup]:

@@ -36,6 +36,7 @@ from newsdesk.brief.sentences import script_of
 from newsdesk.brief.types import Brief, BriefPoint, Verification
 from newsdesk.records import Article
 
+VERSION = "1"  # part of the brief cache key: bump when verdicts can change
 MARGIN = 0.03  # cited paragraph's similarity may trail the best by this much
 FLOOR = 0.80  # below this nothing in the article supports the bullet (e5 query↔passage)
 OVERLAP_OK = 0.85  # share of the bullet's tokens found in the paragraph: a near-quote
@@ -134,6 +135,9 @@ def names(text: str) -> list[str]:
     elif script == "cjk":
         import jieba.posseg as pseg
 
+        from newsdesk.text.segment_zh import jieba_tokenizer
+
+        jieba_tokenizer()  # initialised once, quietly (jieba logs its cache building)
         found += [w.word for w in pseg.cut(text)
                   if w.flag in ("nr", "ns", "nt", "nrt") and len(w.word) >= 2]
         found += re.findall(r"[A-Za-z][A-Za-z0-9-]{1,}", text)
@@ -274,12 +278,16 @@ def verify_brief(brief: Brief, article: Article) -> Brief:
     whatever engine made it, before showing or caching it.
     """
     out = copy.deepcopy(brief)
+    # what the engine already corrected (the LLM engine removes citations of paragraphs
+    # that do not exist while parsing): kept, and those bullets count as imprecise
+    prior = [dict(c) for c in brief.verification.corrections]
+    corrected_by_engine = {str(c.get("text", "")) for c in prior}
     paragraphs: dict[Hashable, str] = {
         n: p for n, p in enumerate(article.paragraphs, start=1) if p.strip()}
     bullets = out.bullets()
     verdicts = verify_claims([Claim(b.text, list(b.citations)) for b in bullets], paragraphs)
     dropped: list[dict[str, object]] = []
-    corrections: list[dict[str, object]] = []
+    corrections: list[dict[str, object]] = list(prior)
     dropped_ids: set[int] = set()
     for b, v in zip(bullets, verdicts, strict=True):
         if v.status == "dropped":
@@ -308,9 +316,12 @@ def verify_brief(brief: Brief, article: Article) -> Brief:
             out.viewpoint = BriefPoint(text="", citations=[])
             out.notes.append("No bullet of this brief could be verified against the article.")
     checked = len(bullets)
+    precise = sum(v.precise and b.text not in corrected_by_engine
+                  for b, v in zip(bullets, verdicts, strict=True))
+    recited = {str(c["text"]) for c in corrections} - {str(d["text"]) for d in dropped}
     out.verification = Verification(
         score=(checked - len(dropped)) / checked if checked else 0.0,
-        dropped=dropped, recited=len(corrections), checked=checked,
-        citation_precision=sum(v.precise for v in verdicts) / checked if checked else 0.0,
+        dropped=dropped, recited=len(recited), checked=checked,
+        citation_precision=precise / checked if checked else 0.0,
         corrections=corrections)
     return out
