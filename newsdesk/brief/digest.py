@@ -41,7 +41,7 @@ from newsdesk.brief.types import (
     Verification,
     base_language,
 )
-from newsdesk.brief.verify import Claim, names, numbers, verify_claims
+from newsdesk.brief.verify import Claim, Verdict, names, numbers, verify_claims
 from newsdesk.records import Article
 from newsdesk.store import ArticleFilter
 
@@ -160,13 +160,12 @@ def digest(query: str, *, store: Any, data: str | Path | None = None,
     what = _what_happened(items)
     differences = _differences(items, {id(i.sentence) for i, _ in what}, label_lang)
     timeline = _timeline(items, label_lang)
-    paragraphs = {(a.id, n): p for a in found for n, p in enumerate(a.paragraphs, start=1)}
-    what_points = _corroborate(what, paragraphs)
+    what_points = _corroborate(what)
     digest_obj = Digest(query=query, language=lang, engine=ENGINE, articles=sources,
                         what_happened=what_points, differences=differences, timeline=timeline,
                         verification=Verification(score=0.0), notes=notes,
                         labels=labels.section_labels(label_lang))
-    _verify(digest_obj, paragraphs, refs)
+    verify_digest(digest_obj, found)
     languages = {base_language(a.language) for a in found}
     if lang and languages - {lang}:
         notes.append(labels.text("digest_languages", label_lang))
@@ -252,35 +251,16 @@ def _what_happened(items: list[_Item]) -> list[tuple[_Item, list[_Item]]]:
     return out
 
 
-def _corroborate(what: list[tuple[_Item, list[_Item]]],
-                 paragraphs: dict[Any, str]) -> list[DigestPoint]:
-    """Keep other articles' paragraphs as extra citations only if each passes the verifier."""
-    claims: list[Claim] = []
-    owners: list[int] = []
-    verdicts = []
-    for n, (it, support) in enumerate(what):
-        for s in support:
-            claim = Claim(it.sentence.text, [(s.article.id, s.sentence.paragraph)])
-            # judged among that article's paragraphs only: does *it* state this?
-            own = {k: v for k, v in paragraphs.items() if k[0] == s.article.id}
-            claims.append(claim)
-            owners.append(n)
-            verdicts += verify_claims([claim], own)
-    extra: dict[int, list[DigestCitation]] = {}
-    refs = {it.article.id: it.ref for it, _ in what}
-    for s_list in (s for _, s in what):
-        for s in s_list:
-            refs[s.article.id] = s.ref
-    for owner, claim, v in zip(owners, claims, verdicts, strict=True):
-        if v.status == "ok":
-            aid, para = claim.cited[0]  # type: ignore[misc]
-            extra.setdefault(owner, []).append(DigestCitation(aid, para, refs[aid]))
+def _corroborate(what: list[tuple[_Item, list[_Item]]]) -> list[DigestPoint]:
+    """Each bullet cites its own paragraph, then the closest paragraph of each other
+    article that may say the same; `verify_digest` keeps only those the verifier accepts."""
     points = []
-    for n, (it, _) in enumerate(what):
-        cites = [DigestCitation(it.article.id, it.sentence.paragraph, it.ref),
-                 *sorted(extra.get(n, []), key=lambda c: c.ref)]
-        points.append(DigestPoint(text=it.sentence.text, citations=cites,
-                                  language=it.article.language))
+    for it, support in what:
+        extra = sorted((DigestCitation(s.article.id, s.sentence.paragraph, s.ref)
+                        for s in support), key=lambda c: c.ref)
+        points.append(DigestPoint(text=it.sentence.text, language=it.article.language,
+                                  citations=[DigestCitation(it.article.id, it.sentence.paragraph,
+                                                            it.ref), *extra]))
     return points
 
 
@@ -328,25 +308,73 @@ def _timeline(items: list[_Item], label_lang: str) -> list[DigestPoint]:
         for it in ordered]
 
 
-def _verify(d: Digest, paragraphs: dict[Any, str], refs: dict[str, str]) -> None:
+def verify_digest(d: Digest, articles: list[Article]) -> None:
+    """Check every `[article:paragraph]` citation of every bullet on its own, in place.
+
+    Each citation is judged as `verify_brief` judges a brief's: the bullet against
+    the cited paragraph, among that article's paragraphs (numbers and names must
+    appear in it; the paragraph must be among the article's closest to the bullet).
+    A bullet's first citation is its own source: if it fails it is re-cited within
+    that article or the bullet is dropped. Further citations are corroborations
+    ("other sources say the same"): each is kept only if it passes by itself — a
+    failing one is removed (or re-cited within its article) and listed in
+    `verification.corrections`, so no corroboration rests on another paragraph's
+    support.
+    """
+    by_article: dict[str, dict[Any, str]] = {
+        a.id: {(a.id, n): p for n, p in enumerate(a.paragraphs, start=1) if p.strip()}
+        for a in articles}
+    refs = {src.article_id: src.ref for src in d.articles}
     bullets = d.bullets()
-    verdicts = verify_claims(
-        [Claim(b.text, [(c.article_id, c.paragraph) for c in b.citations]) for b in bullets],
-        paragraphs)
+    jobs: dict[str, list[tuple[int, int, Claim]]] = {}
+    for bi, b in enumerate(bullets):
+        for ci, c in enumerate(b.citations):
+            jobs.setdefault(c.article_id, []).append(
+                (bi, ci, Claim(b.text, [(c.article_id, c.paragraph)])))
+    verdict: dict[tuple[int, int], Verdict] = {}
+    for aid, items in jobs.items():
+        paragraphs = by_article.get(aid, {})
+        if not paragraphs:
+            for bi, ci, _ in items:
+                verdict[(bi, ci)] = Verdict("dropped", [], 0.0, f"article {aid} is not in the "
+                                            "digest", precise=False)
+            continue
+        for (bi, ci, _), v in zip(items, verify_claims([c for _, _, c in items], paragraphs),
+                                  strict=True):
+            verdict[(bi, ci)] = v
     dropped: list[dict[str, Any]] = []
+    corrections: list[dict[str, Any]] = []
     bad: set[int] = set()
-    recited = 0
-    for b, v in zip(bullets, verdicts, strict=True):
-        if v.status == "dropped":
-            dropped.append({"text": b.text, "citations": [c.to_json() for c in b.citations],
-                            "reason": v.reason})
+    recited = precise = 0
+    for bi, b in enumerate(bullets):
+        given = list(b.citations)
+        first = verdict.get((bi, 0))
+        if first is None or first.status == "dropped":
+            dropped.append({"text": b.text, "citations": [c.to_json() for c in given],
+                            "reason": first.reason if first else "no citation"})
             bad.add(id(b))
             continue
-        if v.status == "recited":
-            recited += 1
-        b.citations = [DigestCitation(aid, para, refs.get(aid, ""))
-                       for aid, para in v.citations]  # type: ignore[misc]
-        b.support = v.support
+        kept: list[DigestCitation] = []
+        changed = False
+        for ci, c in enumerate(given):
+            v = verdict[(bi, ci)]
+            if v.status == "dropped":
+                changed = True
+                corrections.append({"text": b.text, "from": c.to_json(), "to": None,
+                                    "reason": v.reason})
+                continue
+            new = [DigestCitation(aid, para, refs.get(aid, ""))
+                   for aid, para in v.citations]  # type: ignore[misc]
+            if v.status == "recited":
+                changed = True
+                corrections.append({"text": b.text, "from": c.to_json(),
+                                    "to": [x.to_json() for x in new], "reason": v.reason})
+            kept += [x for x in new if (x.article_id, x.paragraph) not in
+                     {(k.article_id, k.paragraph) for k in kept}]
+        b.citations = kept
+        b.support = first.support
+        recited += changed
+        precise += not changed
     d.what_happened = [p for p in d.what_happened if id(p) not in bad]
     d.timeline = [p for p in d.timeline if id(p) not in bad]
     for g in d.differences:
@@ -356,4 +384,4 @@ def _verify(d: Digest, paragraphs: dict[Any, str], refs: dict[str, str]) -> None
     d.verification = Verification(
         score=(checked - len(dropped)) / checked if checked else 0.0, dropped=dropped,
         recited=recited, checked=checked,
-        citation_precision=sum(v.precise for v in verdicts) / checked if checked else 0.0)
+        citation_precision=precise / checked if checked else 0.0, corrections=corrections)
