@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from newsdesk.cli.common import DataOpt, JsonOpt, app, fail, open_data_store, out, parse_day
+from newsdesk.cli.common import (
+    DataOpt,
+    JsonOpt,
+    app,
+    err,
+    fail,
+    open_data_store,
+    out,
+    parse_day,
+)
 from newsdesk.errors import NewsdeskError
 
 LangOpt = Annotated[str | None, typer.Option(
@@ -20,17 +30,32 @@ def _cites(ns: list[int]) -> str:
 
 @app.command()
 def brief(
-    article_id: Annotated[str, typer.Argument(metavar="ARTICLE_ID",
-                                              help="Article id, external id or unique prefix.")],
-    lang: LangOpt = None,
-    style: Annotated[str, typer.Option(help="points, categories or insights.")] = "points",
+    article_id: Annotated[str | None, typer.Argument(
+        metavar="[ARTICLE_ID]", help="Article id, external id or unique prefix.")] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Reader's language: en, zh, vi, th or lo (default: the article's). "
+                       "With --all, a comma-separated list (default: en,zh,vi).")] = None,
+    style: Annotated[str | None, typer.Option(
+        help="points, categories or insights (default: points). "
+             "With --all, a comma-separated list.")] = None,
     engine: Annotated[str, typer.Option(help="auto, extractive or llm.")] = "auto",
+    all_articles: Annotated[bool, typer.Option(
+        "--all", help="Brief every article in the store (idempotent: cached briefs are "
+                      "reused) and print a summary.")] = False,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """A structured brief of one article; every bullet cites its paragraphs [n]."""
     from newsdesk.brief.service import brief_article, check_options
 
+    if all_articles:
+        if article_id is not None:
+            raise fail("give an ARTICLE_ID or --all, not both", 2)
+        _brief_all(lang, style, engine, data, as_json)
+        return
+    if article_id is None:
+        raise fail("missing ARTICLE_ID (or --all to brief every article)", 2)
+    style = style or "points"
     try:
         check_options(lang, style, engine)
     except NewsdeskError as exc:
@@ -77,6 +102,54 @@ def brief(
     for d in v.dropped:
         out.print(f"[dim]  dropped: {escape(str(d['text'])[:80])} ({escape(str(d['reason']))})"
                   "[/dim]", highlight=False)
+
+
+def _brief_all(lang: str | None, style: str | None, engine: str, data: Path | None,
+               as_json: bool) -> None:
+    """`newsdesk brief --all`: fill the brief cache for every article, then a summary."""
+    from newsdesk.brief.service import brief_all, parse_list
+    from newsdesk.brief.types import ENGINES, LANGUAGES, STYLES
+    from newsdesk.cli.common import print_json
+
+    try:
+        langs = parse_list(lang, LANGUAGES, "language", ("en", "zh", "vi"))
+        styles = parse_list(style, STYLES, "style", ("points",))
+        if engine not in ENGINES:
+            raise NewsdeskError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    except NewsdeskError as exc:
+        raise fail(str(exc), 2) from None
+
+    def progress(done: int, total: int) -> None:
+        if not as_json and (done % 25 == 0 or done == total):
+            err.print(f"[dim]{done}/{total} articles[/dim]", highlight=False)
+
+    try:
+        with open_data_store(data) as store:
+            summary = brief_all(store, langs=langs, styles=styles, engine=engine,
+                                progress=progress)
+    except NewsdeskError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        print_json(summary.to_json())
+    else:
+        rate = summary.briefs / summary.seconds if summary.seconds else 0.0
+        out.print(f"{summary.briefs} briefs for {summary.articles} articles "
+                  f"({', '.join(summary.languages)} × {', '.join(summary.styles)}): "
+                  f"{summary.made} made, {summary.briefs - summary.made} from the cache, "
+                  f"{len(summary.failed)} failed, {summary.seconds:.1f} s "
+                  f"({rate:.1f} briefs/s)", highlight=False)
+        for f in summary.failed[:10]:
+            out.print(f"[yellow]failed:[/yellow] {f['article_id']} ({f['lang']}, {f['style']}): "
+                      f"{escape(f['error'])}", highlight=False)
+        if len(summary.failed) > 10:
+            out.print(f"… and {len(summary.failed) - 10} more failures", highlight=False)
+        if summary.interrupted:
+            out.print("[yellow]interrupted:[/yellow] the briefs made so far are cached; "
+                      "run again to finish.")
+    if summary.interrupted:
+        raise typer.Exit(130)
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 @app.command()
