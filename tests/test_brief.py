@@ -185,3 +185,179 @@ def test_cli_brief_and_errors(demo: tuple[Path, SQLiteStore]) -> None:
     assert r.returncode == 2 and "unknown language 'xx'" in r.stderr
     r = run_cli("digest", "--query", "  ", data=data)
     assert r.returncode == 1 and "needs a query" in r.stderr
+
+
+def test_cache_key_carries_engine_and_verifier_versions(
+        demo: tuple[Path, SQLiteStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new offline algorithm or verifier regenerates cached briefs; the old row goes."""
+    from newsdesk.brief import extractive, service, verify
+    from newsdesk.store.briefs import cached_keys
+
+    _, store = demo
+    a = by_slug(store, "s01-en-mekongherald")
+    first = brief_article(store, a.id, style="insights")
+    assert not first.cached
+    assert brief_article(store, a.id, style="insights").cached
+    key = ("en", "insights", f"extractive@{service.extractive_version()}")
+    assert key in cached_keys(store, a.id)
+    monkeypatch.setattr(extractive, "VERSION", "test-2")
+    bumped = brief_article(store, a.id, style="insights")
+    assert not bumped.cached
+    monkeypatch.setattr(verify, "VERSION", "test-3")
+    assert not brief_article(store, a.id, style="insights").cached
+    assert brief_article(store, a.id, style="insights").cached
+    rows = [k for k in cached_keys(store, a.id) if k[:2] == ("en", "insights")]
+    assert rows == [("en", "insights", "extractive@etest-2.vtest-3")]  # replaced, not piled up
+
+
+def test_llm_cache_version_follows_prompt_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LLM's cache key changes with its prompt and with the verifier (end to end
+    against a real HTTP server in tests/test_brief_llm.py)."""
+    from newsdesk.brief import llm, service, verify
+
+    before = service.llm_version(llm)
+    monkeypatch.setattr(llm, "PROMPT_VERSION", llm.PROMPT_VERSION + 1)
+    after = service.llm_version(llm)
+    monkeypatch.setattr(verify, "VERSION", "x")
+    assert len({before, after, service.llm_version(llm)}) == 3
+
+
+def test_one_offline_brief_serves_every_reader_language(demo: tuple[Path, SQLiteStore]) -> None:
+    """No translation model ships: the bullets are the source-language ones for every
+    reader, so they are made and verified once; headings and the note follow the reader."""
+    from newsdesk.brief.service import extractive_version
+    from newsdesk.store.briefs import cached_keys
+
+    _, store = demo
+    a = by_slug(store, "s02-th-krungthep")
+    briefs = {lang: brief_article(store, a.id, lang=lang, style="categories")
+              for lang in ("zh", "vi", "en", "th")}
+    assert not briefs["zh"].cached and all(briefs[x].cached for x in ("vi", "en", "th"))
+    assert [k for k in cached_keys(store, a.id) if k[1] == "categories"] == [
+        ("th", "categories", f"extractive@{extractive_version()}")]
+    bullets = {lang: [(p.text, p.citations) for p in b.bullets()] for lang, b in briefs.items()}
+    assert bullets["zh"] == bullets["vi"] == bullets["en"] == bullets["th"]
+    assert briefs["zh"].groups[0].title.startswith("第1组")
+    assert briefs["vi"].groups[0].title.startswith("Nhóm 1")
+    assert briefs["en"].labels["viewpoint"] == "Core Viewpoint"
+    assert "泰文" in briefs["zh"].notes[0] and "Thai" in briefs["en"].notes[0]
+    assert briefs["zh"].notes[1:] == briefs["th"].notes  # only the reader's note differs
+    assert all(b.requested_language == lang for lang, b in briefs.items())
+
+
+def test_verify_keeps_engine_corrections(demo: tuple[Path, SQLiteStore]) -> None:
+    """What an engine already corrected (the LLM engine removes citations of paragraphs
+    that do not exist) survives verification and counts against citation precision."""
+    _, store = demo
+    a = by_slug(store, "s01-en-mekongherald")
+    n = len(a.paragraphs)
+    s1, s2 = split_sentences(a.paragraphs[0])[0], split_sentences(a.paragraphs[1])[0]
+    engine_fix = {"text": s2, "from": [2, n + 40], "to": [2],
+                  "reason": f"paragraph(s) {n + 40} do not exist (the article has {n})"}
+    made = Brief(
+        article_id=a.id, language="en", source_language="en", requested_language=None,
+        engine="llm:hand", style="points",
+        viewpoint=BriefPoint(s1, [1]),
+        points=[BriefPoint(s2, [2]),  # as the LLM engine left it after removing n+40
+                BriefPoint(s1, [n])],  # wrong: the verifier re-cites it
+        groups=[], verification=Verification(score=0.0, corrections=[engine_fix]))
+    v = verify_brief(made, a)
+    assert v.verification.corrections[0] == engine_fix
+    assert any(c["from"] == [n] and c["to"] == [1] for c in v.verification.corrections[1:])
+    assert v.verification.recited == 2
+    assert v.verification.citation_precision == pytest.approx(1 / 3)
+    assert v.verification.score == 1.0
+
+
+def test_store_transaction_commits_or_rolls_back(tmp_path: Path) -> None:
+    from newsdesk.store.briefs import count_briefs, put_brief
+
+    store = open_store(tmp_path / "data")
+    ingest_paths(store, [REPO / "demo" / "site" / "tinmekong.example"])
+    aid = store.list()[0].id
+    put_brief(store, aid, "h", "vi", "points", "extractive", "e1.v1", {"x": 1})
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.execute("DELETE FROM briefs")
+        raise RuntimeError("abort")
+    assert count_briefs(store, aid) == 1  # rolled back
+    with store.transaction() as db:
+        db.execute("DELETE FROM briefs")
+    assert count_briefs(store) == 0
+    store.close()
+
+
+def test_cli_brief_all_precomputes_idempotently(tmp_path: Path) -> None:
+    """`newsdesk brief --all` on real demo pages: every article in zh, vi and en, one
+    offline computation per article, a second run all from the cache."""
+    from newsdesk.store.briefs import cached_keys
+
+    data = tmp_path / "data"
+    site = REPO / "demo" / "site"
+    r = run_cli("ingest", str(site / "www.nanfang-guancha.example"),
+                str(site / "baosonghong.example"), str(site / "krungthep-daily.example"),
+                data=data)
+    assert r.returncode == 0, r.stderr
+    store = open_store(data)
+    articles = store.list()
+    assert len(articles) >= 3
+    r = run_cli("brief", "--all", "--lang", "zh,vi,en", "--json", data=data)
+    assert r.returncode == 0, r.stderr
+    first = json.loads(r.stdout)
+    assert first["articles"] == len(articles) and first["briefs"] == 3 * len(articles)
+    assert first["made"] == len(articles) and first["failed"] == []
+    r = run_cli("brief", "--all", "--lang", "zh,vi,en", data=data)
+    assert r.returncode == 0, r.stderr
+    assert f"{3 * len(articles)} briefs for {len(articles)} articles" in r.stdout
+    assert "0 made" in r.stdout and "0 failed" in r.stdout
+    for a in articles:
+        keys = cached_keys(store, a.id)
+        assert [k[:2] for k in keys] == [(a.language.split("-")[0], "points")]
+        shown = run_cli("brief", a.id, "--lang", "en", "--json", data=data)
+        d = json.loads(shown.stdout)
+        assert d["cached"] is True and d["requested_language"] == "en"
+        all_citations_exist(Brief.from_json(d), len(a.paragraphs))
+    store.close()
+    for args, message in ((["--all", "--lang", "fr"], "unknown language 'fr'"),
+                          (["--all", "--style", "points,poem"], "unknown style 'poem'"),
+                          ([], "missing ARTICLE_ID"),
+                          ([articles[0].id, "--all"], "not both")):
+        r = run_cli("brief", *args, data=data)
+        assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_digest_checks_every_citation_on_its_own(demo: tuple[Path, SQLiteStore]) -> None:
+    """Every [article:paragraph] of a digest — its own source, corroborations, how
+    sources differ, timeline — passes the verifier alone; a corroboration that the
+    cited paragraph does not support is removed, not carried by the first citation."""
+    from newsdesk.brief.digest import digest, verify_digest
+    from newsdesk.brief.types import Digest, DigestCitation, DigestPoint, DigestSource
+    from newsdesk.brief.verify import Claim, verify_claims
+
+    data, store = demo
+    d = digest("中老命运共同体", store=store, data=data, lang="en")
+    assert any(len(p.citations) > 1 for p in d.what_happened)  # corroborated across articles
+    for p in d.bullets():
+        for c in p.citations:
+            a = store.get(c.article_id)
+            own = {(a.id, n): t for n, t in enumerate(a.paragraphs, start=1)}
+            assert verify_claims([Claim(p.text, [(a.id, c.paragraph)])], own)[0].status == "ok"
+
+    en = by_slug(store, "s01-en-mekongherald")
+    zh = by_slug(store, "s01-zh-nanfang")
+    sentence = split_sentences(en.paragraphs[0])[0]
+    wrong = len(zh.paragraphs)  # the Chinese article's last paragraph: not this fact
+    made = Digest(
+        query="test", language="en", engine="extractive",
+        articles=[DigestSource("A1", en.id, en.title, None, "en", None),
+                  DigestSource("A2", zh.id, zh.title, None, "zh", None)],
+        what_happened=[DigestPoint(sentence, [DigestCitation(en.id, 1, "A1"),
+                                              DigestCitation(zh.id, wrong, "A2")])],
+        differences=[], timeline=[DigestPoint(sentence, [DigestCitation(en.id, 99, "A1")])],
+        verification=Verification(score=0.0))
+    verify_digest(made, [en, zh])
+    cites = [(c.article_id, c.paragraph) for c in made.what_happened[0].citations]
+    assert cites[0] == (en.id, 1) and (zh.id, wrong) not in cites
+    assert made.timeline[0].citations[0].paragraph == 1  # nonexistent 99 re-cited
+    froms = [c["from"] for c in made.verification.corrections]
+    assert {"article_id": zh.id, "paragraph": wrong, "ref": "A2"} in froms
+    assert made.verification.citation_precision == 0.0

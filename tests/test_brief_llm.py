@@ -230,6 +230,31 @@ def test_service_verifies_llm_brief(scripted: Server, vi_article: Article) -> No
     assert_structure(brief, vi_article)
 
 
+def test_cached_llm_brief_regenerates_on_new_prompt_version(
+        scripted: Server, vi_article: Article, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scripted faithful model through the service's cache: a hit asks nothing; a new
+    PROMPT_VERSION is a miss that asks the endpoint again and replaces the row."""
+    from newsdesk.brief import llm
+    from newsdesk.store import open_store
+    from newsdesk.store.briefs import cached_keys
+
+    store = open_store(tmp_path / "data")
+    article = store.get(store.save(replace(vi_article)).article_id)
+    settings = scripted.settings()
+    scripted.script({"faithful": True})
+    first = service.brief_for(article, store=store, lang="vi", engine="llm", settings=settings)
+    again = service.brief_for(article, store=store, lang="vi", engine="llm", settings=settings)
+    assert not first.cached and again.cached and len(scripted.requests()) == 1
+    monkeypatch.setattr(llm, "PROMPT_VERSION", llm.PROMPT_VERSION + 1)
+    scripted.script({"faithful": True})
+    fresh = service.brief_for(article, store=store, lang="vi", engine="llm", settings=settings)
+    assert not fresh.cached and len(scripted.requests()) == 1
+    assert cached_keys(store, article.id) == [
+        ("vi", "points", f"llm:test-model@p{llm.PROMPT_VERSION}.v{service.verify.VERSION}")]
+    store.close()
+
+
 def test_malformed_json_then_retry_succeeds(scripted: Server, vi_article: Article) -> None:
     """Scripted: a truncated JSON reply, then a good one; the error is fed back once."""
     scripted.script({"content": '{"viewpoint": {"text": "Bộ Y tế", "citations": [1]}, "poi'},
@@ -291,6 +316,10 @@ def test_wrong_citations(scripted: Server, vi_article: Article) -> None:
     assert any("do not exist" in n for n in brief.notes)
     checked = verify_brief(brief, vi_article)
     assert_structure(checked, vi_article)
+    # the engine's removals of paragraph 99 survive verification and count as imprecise
+    assert [c for c in checked.verification.corrections if "99" in c["reason"]] == \
+        brief.verification.corrections
+    assert checked.verification.citation_precision <= 1 - 2 / checked.verification.checked
     wrong = p[3]
     fixed = [b for b in checked.bullets() if b.text == wrong]
     dropped = [d for d in checked.verification.dropped if d["text"] == wrong]
