@@ -1,34 +1,76 @@
 """Highlighted snippets on the display text, from the analyser's token offsets.
 
-The stored paragraphs are analysed again with the article's own chain
-(`newsdesk.text.analysis.analyze`), whose tokens carry offsets into the text we
-display — not into segmented, folded or simplified text. A query word is found the
-way the index finds it: its word term, or its finest units (Han characters,
-Vietnamese syllables) in sequence, exact or folded (`terms.TermMatch`). So a
-simplified query highlights traditional characters, "duong sat" highlights
+A query word is found the way the index finds it: its word term, or its finest units
+(Han characters, Vietnamese syllables) in sequence, exact or folded (`terms.TermMatch`).
+So a simplified query highlights traditional characters, "duong sat" highlights
 "đường sắt", and "railways" highlights "railway" (same stem) — at the right offsets
-in every script.
+in every script, because the offsets come from the article's own analysis chain
+(`newsdesk.text.analysis.analyze`), whose tokens index the text we display.
 
-The snippet is the ~`SNIPPET_CHARS` window of one paragraph holding the most
-distinct query words (then the most matches), cut at spaces where the script has
-them, with "…" where text was cut; highlight offsets index `Snippet.text` itself.
+Running that chain (jieba, pyvi, pythainlp: 50–130k chars/s) over every hit's body
+made snippets ~85 % of a lexical query's time, so the work is split in two:
+
+1. Locate (cheap, no analysis). Each `TermMatch` becomes a few needles: its word and
+   unit forms, folded the way the scan folds the text (lowercase, Latin marks
+   stripped, đ → d, full-width → ASCII, and for Chinese the chain's own OpenCC t2s).
+   The body's paragraphs are folded one character for one (`_fold`: an offset in
+   the folded copy is an offset in the text; text where that cannot hold goes
+   through the analyser's own char filters, which carry an offset map) and scanned
+   with one compiled regex per match. Stemmed languages (English…) look for the
+   stem as a word prefix ("railway" in "railways"). The best ~`SNIPPET_CHARS`
+   window (most distinct query words, then most hits) is chosen from these
+   candidate hits, exactly as it used to be chosen from analysed matches.
+2. Confirm (exact, small). Only a short context around each candidate hit of that
+   window is analysed, all contexts in one call (`_context`, `_confirm`): the hit
+   completed to whole words for spaced scripts, ± a few characters for Chinese
+   (matches there are character sequences, whatever jieba grouped), ±
+   `CONTEXT_CHARS` widened to a space for Thai and Lao (whose units are words). The
+   tokens give the highlight offsets, as before. Windows are confirmed best first
+   until no remaining window's scan score can beat the best confirmed one
+   (`CONFIRM_TRIES` at most); if none confirms, the lead is shown.
+
+A body with no needle at all (a dense hit in another language) gets its lead,
+without any analysis. The snippet is cut at spaces where the script has them, with
+"…" where text was cut; highlight offsets index `Snippet.text` itself.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from newsdesk.search.terms import TermMatch
+from newsdesk.search.terms import TermMatch, script_of
 from newsdesk.search.types import Highlight, Snippet
-from newsdesk.text.analysis import Token, analyze
+from newsdesk.text.analysis import (
+    BASE_CHAR_FILTERS,
+    FOLDED_PREFIX,
+    Mapped,
+    Token,
+    analyze,
+    base_language,
+    compose_char_filters,
+)
+from newsdesk.text.segment_latin import SNOWBALL
 
 SNIPPET_CHARS = 200
 CONTEXT_BEFORE = 40
-MAX_ANALYSED_CHARS = 6000
-"""Paragraphs are analysed in order until this much text: matches past it are rare in
-news (the lead says what the story is) and analysis costs ~0.1 ms per character."""
+MAX_SCANNED_CHARS = 12_000
+"""Paragraphs are scanned in order until this much text (the old limit was 6000
+analysed characters). Scanning costs ~0.05–0.1 µs a character (fold + regex),
+analysis ~10–20 µs, so this reaches well past the lead of a long article while a
+hit without any match (scanned to the end) still costs ~1 ms at most."""
+CONTEXT_CHARS = 12
+"""Characters analysed on each side of a Thai or Lao candidate hit (`_context`): newmm's
+and laonlp's cuts are local, so the hit's neighbourhood is cut as in the whole text."""
+HAN_CONTEXT_CHARS = 2
+CONTEXT_REACH = 24
+"""How much further a context may grow to reach a space or punctuation mark."""
+CONFIRM_TRIES = 4
+"""Candidate windows tried, best first, before giving up and showing the lead."""
 ELLIPSIS = "…"
 
 _KINDS = ("char", "part", "word")
@@ -46,6 +88,8 @@ class _Unit:
 class _Stream:
     words: dict[str, list[tuple[int, int]]]
     units: list[_Unit]
+    at: dict[str, list[int]]  # unit text -> indices into `units`
+    fold_at: dict[str, list[int]]  # folded unit text -> indices
 
 
 def _stream(tokens: Sequence[Token]) -> _Stream:
@@ -66,23 +110,36 @@ def _stream(tokens: Sequence[Token]) -> _Stream:
                 units += [_Unit(t.text, folds.get((t.start, t.end)), t.start, t.end)
                           for t in exact]
                 break
-    return _Stream(dict(words), units)
+    at: dict[str, list[int]] = defaultdict(list)
+    fold_at: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(units):
+        at[u.text].append(i)
+        if u.fold is not None:
+            fold_at[u.fold].append(i)
+    return _Stream(dict(words), units, at, fold_at)
 
 
-def _find_sequence(units: list[_Unit], seq: Sequence[str], folded: bool) -> list[tuple[int, int]]:
+def _find_sequence(stream: _Stream, seq: Sequence[str], folded: bool) -> list[tuple[int, int]]:
+    """Spans where the units `seq` follow one another (looked up by their first unit)."""
     if not seq:
         return []
+    units = stream.units
     out = []
     n = len(seq)
-    for i in range(len(units) - n + 1):
-        if all((units[i + j].fold if folded else units[i + j].text) == seq[j] for j in range(n)):
+    for i in (stream.fold_at if folded else stream.at).get(seq[0], ()):
+        if i + n <= len(units) and all(
+                (units[i + j].fold if folded else units[i + j].text) == seq[j]
+                for j in range(1, n)):
             out.append((units[i].start, units[i + n - 1].end))
     return out
 
 
 def find_matches(text: str, language: str, matches: Sequence[TermMatch],
                  tokens: Sequence[Token] | None = None) -> list[tuple[int, int, int]]:
-    """[(start, end, match index)] in `text`, sorted, overlaps merged per match."""
+    """[(start, end, match index)] in `text` from its full analysis, sorted, overlaps merged.
+
+    The exact matcher: `make_snippet` and `highlights` call it on small contexts only.
+    """
     if not text or not matches:
         return []
     stream = _stream(tokens if tokens is not None else analyze(text, language))
@@ -93,11 +150,11 @@ def find_matches(text: str, language: str, matches: Sequence[TermMatch],
             if not m.phrase:
                 for w in m.words:
                     spans += stream.words.get(w, [])
-            spans += _find_sequence(stream.units, m.sub, folded=False)
+            spans += _find_sequence(stream, m.sub, folded=False)
         if not m.phrase:
             for w in m.words_fold:
                 spans += stream.words.get(w, [])
-        spans += _find_sequence(stream.units, m.sub_fold, folded=True)
+        spans += _find_sequence(stream, m.sub_fold, folded=True)
         found += [(s, e, k) for s, e in set(spans)]
     return _merge(found)
 
@@ -115,9 +172,273 @@ def _merge(found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     return out
 
 
+# --- locating: folded text, needles, scan ---------------------------------------------------
+
+_LATIN_MARKS = re.compile("[\u0300-\u036f]+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def _fold_fast(text: str, chinese: bool) -> str:
+    """Lowercase, strip Latin marks (NFD, then drop U+0300–U+036F), đ → d, full-width → ASCII,
+    t2s for Chinese. All C-speed string operations; the caller checks the length held."""
+    out = text.lower()
+    if out.isascii():
+        return out
+    out = _LATIN_MARKS.sub("", unicodedata.normalize("NFD", out)).replace("đ", "d")
+    if _FULLWIDTH_ALNUM.search(out):
+        out = out.translate(_FULLWIDTH)
+    if chinese:
+        out = _t2s()(out).text
+    return out
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Callable[[str], Mapped]:
+    """The Chinese chain's own t2s char filter (imported late: it loads OpenCC)."""
+    from newsdesk.text.segment_zh import traditional_to_simplified
+
+    return traditional_to_simplified
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """A paragraph folded for scanning; `starts`/`ends` map folded offsets back (None: 1:1)."""
+
+    text: str
+    starts: list[int] | None = None
+    ends: list[int] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        if self.starts is None or self.ends is None:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+
+def _fold(text: str, chinese: bool) -> _Folded:
+    """`text` folded one character for one, so scan offsets are paragraph offsets.
+
+    For NFC text without zero-width characters (nearly all stored text: the
+    extractor normalises) lowercasing, stripping marks after NFD and t2s each map a
+    character to one character; the length is checked anyway. Otherwise the
+    analyser's own char filters (drop invisible, NFC, full-width) run first and
+    their offset map is kept, and any character that still folds to more or fewer
+    than one is kept as it is.
+    """
+    if unicodedata.is_normalized("NFC", text) and not _INVISIBLE.search(text):
+        out = _fold_fast(text, chinese)
+        if len(out) == len(text):
+            return _Folded(out)
+    mapped = compose_char_filters(BASE_CHAR_FILTERS, text)
+    out = _fold_fast(mapped.text, chinese)
+    if len(out) != len(mapped.text):
+        out = "".join(f if len(f := _fold_fast(ch, chinese)) == 1 else ch for ch in mapped.text)
+    return _Folded(out, mapped.starts, mapped.ends)
+
+
+@dataclass(frozen=True)
+class _Needles:
+    """One `TermMatch`'s scan: a regex of its folded forms and how to check a hit's edges."""
+
+    pattern: re.Pattern[str]
+    whole_word: bool  # False for stems: "railway" may continue as "railways"
+
+
+def _is_latin_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _unit(term: str, chinese: bool) -> str:
+    return _fold_fast(term.removeprefix(FOLDED_PREFIX).replace("_", " "), chinese)
+
+
+@lru_cache(maxsize=256)
+def _needles(match: TermMatch, chinese: bool) -> _Needles | None:
+    """Regex of every folded form of `match`: words, and units in sequence.
+
+    Units follow one another with any non-word characters between them (none in
+    Chinese or Thai, a space in Vietnamese, "-" in "high-speed"); a stemmed unit may
+    continue as a longer word first. A Snowball stem ending in "i" (happy → happi)
+    is searched without it, and the query's own spelling is a needle too ("dying"
+    stems to "die").
+    """
+    stemmed = base_language(match.language) in SNOWBALL
+    forms: set[str] = set()
+    if not match.phrase:
+        forms |= {re.escape(u) for w in (*match.words, *match.words_fold)
+                  if (u := _stem_prefix(_unit(w, chinese), stemmed))}
+    if stemmed and not match.phrase and match.text.strip():
+        forms.add(re.escape(_fold_fast(match.text.strip(), chinese)))
+    between = r"\w*[\W_]+" if stemmed else r"[\W_]*"
+    for seq in (match.sub, match.sub_fold):
+        units = [u for t in seq if (u := _stem_prefix(_unit(t, chinese), stemmed))]
+        if units:
+            forms.add(between.join(re.escape(u) for u in units))
+    if not forms:
+        return None
+    ordered = sorted(forms, key=lambda f: (-len(f), f))  # longest first: the fuller match wins
+    return _Needles(re.compile("|".join(ordered)), whole_word=not stemmed)
+
+
+def _stem_prefix(unit: str, stemmed: bool) -> str:
+    if stemmed and len(unit) > 3 and unit.endswith("i"):
+        return unit[:-1]
+    return unit
+
+
+_LEADING_VOWELS = frozenset("เแโใไເແໂໃໄ")
+"""Thai and Lao vowels written before their consonant: no word starts right after one."""
+_FOLLOWING_VOWELS = frozenset("ะาำๅະາຳ")
+"""Thai and Lao vowels that close their consonant's cluster: no word ends right before one."""
+
+
+def _splits_cluster(text: str, s: int, e: int) -> bool:
+    """Would a word at text[s:e] cut a character cluster no segmenter cuts?
+
+    A combining mark after the end, a leading vowel before the start, a following
+    vowel after the end (Thai character-cluster rules, which newmm obeys): "ก" is
+    no word in "กา", "ตั้ง" none in "ตั้ง" + a mark.
+    """
+    if e < len(text):
+        nxt = text[e]
+        if nxt in _FOLLOWING_VOWELS or (not nxt.isascii() and unicodedata.category(nxt)[0] == "M"):
+            return True
+    return s > 0 and text[s - 1] in _LEADING_VOWELS
+
+
+def _scan(folded: _Folded, needles: Sequence[_Needles | None]) -> list[tuple[int, int, int]]:
+    """Candidate hits [(start, end, match index)] in the paragraph, sorted.
+
+    A hit starting with a Latin letter or digit must start a word (so "an" is not
+    found in "toàn"); one ending with one must end a word unless it is a stem; no
+    hit may split a character cluster (`_splits_cluster`).
+    """
+    text = folded.text
+    n = len(text)
+    hits: list[tuple[int, int, int]] = []
+    for k, needle in enumerate(needles):
+        if needle is None:
+            continue
+        for m in needle.pattern.finditer(text):
+            s, e = m.span()
+            if s == e:
+                continue
+            if s > 0 and _is_latin_alnum(text[s]) and _is_latin_alnum(text[s - 1]):
+                continue
+            if (needle.whole_word and e < n and _is_latin_alnum(text[e - 1])
+                    and _is_latin_alnum(text[e])):
+                continue
+            if _splits_cluster(text, s, e):
+                continue
+            hits.append((*folded.span(s, e), k))
+    hits.sort()
+    return hits
+
+
+def _prepare(matches: Sequence[TermMatch], language: str) -> list[_Needles | None]:
+    chinese = base_language(language) == "zh"
+    return [_needles(m, chinese) for m in matches]
+
+
+# --- confirming: analyse small contexts ---------------------------------------------------
+
+
+def _separator(ch: str) -> bool:
+    """Whitespace or punctuation: where every chain ends a word (a safe place to cut)."""
+    return ch.isspace() or unicodedata.category(ch)[0] == "P"
+
+
+def _context(text: str, start: int, end: int) -> tuple[int, int]:
+    """The stretch of `text` to analyse for a candidate hit at [start, end).
+
+    Only Thai and Lao matches depend on how the segmenter cuts around them (their
+    units are whole words), so they get `CONTEXT_CHARS` each side, widened to a
+    space or punctuation mark within `CONTEXT_REACH`. Chinese matches are
+    character sequences and Vietnamese ones syllable sequences, found whatever
+    jieba or pyvi grouped, and English words are cut by a regex: for those the hit
+    itself is enough, completed to whole words where the script has spaces (a
+    stem hit "railway" grows to "railways"), plus `HAN_CONTEXT_CHARS` for Han.
+    """
+    script = script_of(text[start]) if start < len(text) else None
+    if script in ("thai", "lao"):
+        pad, reach = CONTEXT_CHARS, CONTEXT_REACH
+    elif script == "han":
+        pad, reach = HAN_CONTEXT_CHARS, 0
+    else:
+        pad, reach = 0, CONTEXT_REACH
+    n = len(text)
+    lo = max(0, start - pad)
+    for j in range(lo, max(0, lo - reach) - 1, -1):
+        if j == 0 or _separator(text[j - 1]):
+            lo = j
+            break
+    hi = min(n, end + pad)
+    for j in range(hi, min(n, hi + reach) + 1):
+        if j == n or _separator(text[j]):
+            hi = j
+            break
+    return lo, hi
+
+
+_CONTEXT_JOIN = "\n\n"
+"""Between contexts analysed in one call: every chain ends a word at a line break, and
+jieba, newmm and laonlp see separate runs (`ScriptSplit`), so one call over the
+joined contexts gives each the tokens it would get alone (pyvi may group syllables
+across it, which no match depends on: units are syllables)."""
+
+
+def _confirm(text: str, language: str, matches: Sequence[TermMatch],
+             hits: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The real matches at the candidate `hits`: analyse a short context around each.
+
+    The contexts go through the analyser in one call (`_CONTEXT_JOIN`). Only spans
+    inside one context and overlapping a candidate are kept: a Thai context may be
+    cut mid-word, and a piece cut there must not pass for a query word.
+    """
+    contexts: list[list[int]] = []
+    for s, e, _ in sorted(hits):
+        lo, hi = _context(text, s, e)
+        if contexts and lo <= contexts[-1][1]:
+            contexts[-1][1] = max(contexts[-1][1], hi)
+        else:
+            contexts.append([lo, hi])
+    joined: list[str] = []
+    shifts: list[tuple[int, int, int]] = []  # (start in joined, end in joined, lo in text)
+    at = 0
+    for lo, hi in contexts:
+        if joined:
+            joined.append(_CONTEXT_JOIN)
+            at += len(_CONTEXT_JOIN)
+        joined.append(text[lo:hi])
+        shifts.append((at, at + hi - lo, lo))
+        at += hi - lo
+    found: list[tuple[int, int, int]] = []
+    for s, e, k in find_matches("".join(joined), language, matches):
+        for a, b, lo in shifts:
+            if a <= s and e <= b:
+                s2, e2 = s - a + lo, e - a + lo
+                if any(s2 < he and hs < e2 for hs, he, _ in hits):
+                    found.append((s2, e2, k))
+                break
+    return _merge(found)
+
+
+# --- snippets -----------------------------------------------------------------------------
+
+
 def highlights(text: str, language: str, matches: Sequence[TermMatch]) -> tuple[Highlight, ...]:
-    """Every query-word match in `text` (a title), as offsets into `text`."""
-    return tuple(Highlight(s, e) for s, e, _ in find_matches(text, language, matches))
+    """Every query-word match in `text` (a title), as offsets into `text`.
+
+    Analyses only around the places the scan found; a title without any needle
+    costs a fold and a regex pass.
+    """
+    if not text or not matches:
+        return ()
+    hits = _scan(_fold(text, base_language(language) == "zh"), _prepare(matches, language))
+    if not hits:
+        return ()
+    return tuple(Highlight(s, e) for s, e, _ in _confirm(text, language, matches, hits))
 
 
 def _spaced(text: str) -> bool:
@@ -155,34 +476,89 @@ def _score(spans: list[tuple[int, int, int]]) -> float:
     return len({k for _, _, k in spans}) * 10 + min(len(spans), 9)
 
 
+_PARAGRAPH_JOIN = "\n"
+
+
+def _scan_paragraphs(paragraphs: Sequence[str], language: str, matches: Sequence[TermMatch]
+                     ) -> list[tuple[int, str, list[tuple[int, int, int]]]]:
+    """[(paragraph index, paragraph, its candidate hits)] for paragraphs with hits, in order.
+
+    The paragraphs (up to `MAX_SCANNED_CHARS`) are folded and scanned as one text, so
+    the per-call costs (OpenCC, regex setup) are paid once per article, not once per
+    paragraph; a hit across a paragraph break is dropped.
+    """
+    kept: list[tuple[int, str, int]] = []  # (index, text, offset in the joined text)
+    at = 0
+    for i, text in enumerate(paragraphs):
+        if at > MAX_SCANNED_CHARS:
+            break
+        if text.strip():
+            kept.append((i, text, at))
+            at += len(text) + len(_PARAGRAPH_JOIN)
+    if not kept:
+        return []
+    joined = _PARAGRAPH_JOIN.join(text for _, text, _ in kept)
+    hits = _scan(_fold(joined, base_language(language) == "zh"), _prepare(matches, language))
+    out: list[tuple[int, str, list[tuple[int, int, int]]]] = []
+    h = 0
+    for i, text, offset in kept:
+        end = offset + len(text)
+        mine: list[tuple[int, int, int]] = []
+        while h < len(hits) and hits[h][0] < end:
+            s, e, k = hits[h]
+            if s >= offset and e <= end:
+                mine.append((s - offset, e - offset, k))
+            h += 1
+        if mine:
+            out.append((i, text, mine))
+    return out
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    order: int  # paragraph index: an earlier paragraph wins a tie, as before
+    text: str
+    start: int
+    end: int
+    hits: list[tuple[int, int, int]]
+
+
 def make_snippet(paragraphs: Sequence[str], language: str,
                  matches: Sequence[TermMatch]) -> Snippet | None:
-    """The best window of the body, or the lead's start when no query word is in it."""
-    best: tuple[float, str, int, int, list[tuple[int, int, int]]] | None = None
-    analysed = 0
-    wanted = len(matches)
-    for text in paragraphs:
-        if not text.strip():
-            continue
-        if analysed > MAX_ANALYSED_CHARS:
-            break
-        analysed += len(text)
-        spans = find_matches(text, language, matches) if matches else []
-        if not spans:
-            continue
-        start, end, score = _window(text, spans)
-        if best is None or score > best[0]:
-            best = (score, text, start, end, spans)
-        if len({k for _, _, k in spans}) >= wanted and score >= wanted * 10 + 3:
-            break
-    if best is None:
-        first = next((p for p in paragraphs if p.strip()), "")
-        if not first:
-            return None
-        start, end, _ = _window(first, [])
-        return _cut(first, start, end, [], "body")
-    _, text, start, end, spans = best
-    return _cut(text, start, end, spans, "body")
+    """The best window of the body, or the lead's start when no query word is in it.
+
+    Paragraphs are scanned (no analysis) for candidate windows, best first by
+    distinct query words then hits, as `_window` scores them; the analyser then
+    confirms the hits of the best window only (see the module doc).
+    """
+    candidates: list[_Candidate] = []
+    if matches:
+        wanted = len(matches)
+        for i, text, hits in _scan_paragraphs(paragraphs, language, matches):
+            start, end, score = _window(text, hits)
+            candidates.append(_Candidate(score, i, text, start, end, hits))
+            if len({k for _, _, k in hits}) >= wanted and score >= wanted * 10 + 3:
+                break  # as good as a window gets: later paragraphs need not be looked at
+    candidates.sort(key=lambda c: (-c.score, c.order))
+    best: tuple[float, _Candidate, int, int, list[tuple[int, int, int]]] | None = None
+    for c in candidates[:CONFIRM_TRIES]:
+        if best is not None and c.score <= best[0]:
+            break  # a window's scan score bounds its confirmed score: none left can win
+        inside = [h for h in c.hits if h[0] < c.end and h[1] > c.start]
+        spans = _confirm(c.text, language, matches, inside)
+        if spans:
+            start, end, score = _window(c.text, spans)
+            if best is None or score > best[0]:
+                best = (score, c, start, end, spans)
+    if best is not None:
+        _, c, start, end, spans = best
+        return _cut(c.text, start, end, spans, "body")
+    first = next((p for p in paragraphs if p.strip()), "")
+    if not first:
+        return None
+    start, end, _ = _window(first, [])
+    return _cut(first, start, end, [], "body")
 
 
 def _cut(text: str, start: int, end: int, spans: list[tuple[int, int, int]],

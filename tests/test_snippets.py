@@ -1,0 +1,193 @@
+"""Snippets locate with a cheap folded scan and analyse only small contexts (issue 5).
+
+Real text from ../shared/corpus (vietnews, CCTV, thaigov, XQuAD): the property every
+test comes back to is that a highlight is exactly what the full analysis of the
+paragraph finds at that place (`find_matches` with the whole paragraph's tokens,
+the previous algorithm), and that a hit without any query word costs no analysis.
+Analysis is counted by wrapping `snippets.analyze` (the real analyser still runs).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from itertools import pairwise
+
+import opencc
+import pytest
+
+from newsdesk.search import snippets
+from newsdesk.search.terms import TermMatch, analyse_term
+from newsdesk.search.types import Snippet, Term
+from newsdesk.text.analysis import Token, analyze
+from tests import realtext
+
+
+def matches_for(query: str, hint: tuple[str, ...] = ()) -> list[TermMatch]:
+    return analyse_term(Term(query, False), hint).matches()
+
+
+@pytest.fixture
+def analysed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Texts `snippets` sends to the (real) analyser."""
+    seen: list[str] = []
+    real: Callable[[str, str], list[Token]] = analyze
+
+    def counting(text: str, language: str) -> list[Token]:
+        seen.append(text)
+        return real(text, language)
+
+    monkeypatch.setattr(snippets, "analyze", counting)
+    yield seen
+
+
+def paragraph_of(snippet: Snippet, paragraphs: list[str]) -> tuple[int, int]:
+    """(paragraph index, offset of the snippet's text in it)."""
+    core = snippet.text.removeprefix(snippets.ELLIPSIS).removesuffix(snippets.ELLIPSIS)
+    for i, p in enumerate(paragraphs):
+        at = p.find(core)
+        if at >= 0:
+            return i, at
+    raise AssertionError(f"snippet text not in any paragraph: {snippet.text!r}")
+
+
+def full_analysis_spans(text: str, language: str, matches: list[TermMatch]) -> set[tuple[int, int]]:
+    """What the previous algorithm highlighted: the whole paragraph analysed."""
+    return {(s, e) for s, e, _ in snippets.find_matches(text, language, matches,
+                                                         analyze(text, language))}
+
+
+def highlight_spans(snippet: Snippet, paragraphs: list[str]) -> tuple[int, set[tuple[int, int]]]:
+    i, at = paragraph_of(snippet, paragraphs)
+    shift = at - (1 if snippet.text.startswith(snippets.ELLIPSIS) else 0)
+    return i, {(h.start + shift, h.end + shift) for h in snippet.highlights}
+
+
+def test_match_deep_in_a_long_vietnamese_article_gets_that_paragraph(analysed) -> None:
+    _, paragraphs = realtext.vietnamese_article(1)
+    assert len(paragraphs) > 12
+    target = paragraphs[8]
+    earlier = " ".join(paragraphs[:8]).lower()
+    # A two-syllable phrase of paragraph 8 that no earlier paragraph holds.
+    syllables = re.findall(r"\w+", target)
+    phrase = next(f"{a} {b}" for a, b in pairwise(syllables)
+                  if len(a) > 2 and len(b) > 2 and a.lower() not in earlier
+                  and b.lower() not in earlier)
+    matches = matches_for(phrase, ("vi",))
+    snippet = snippets.make_snippet(paragraphs, "vi", matches)
+    assert snippet is not None and snippet.highlights
+    i, spans = highlight_spans(snippet, paragraphs)
+    assert i == 8
+    assert spans <= full_analysis_spans(target, "vi", matches)
+    marked = " ".join(snippet.text[h.start:h.end] for h in snippet.highlights).lower()
+    for word in phrase.lower().split():
+        assert word in marked
+    # Only small contexts were analysed, never a whole paragraph or the body.
+    assert analysed and sum(map(len, analysed)) < len(target)
+
+
+def test_traditional_text_is_highlighted_for_a_simplified_query() -> None:
+    _, body = realtext.chinese_stories()[0]
+    paragraphs = [opencc.OpenCC("s2t").convert(p) for p in body.split("\n") if p.strip()]
+    words = re.findall("[\u4e00-\u9fff]{4}", body.split("\n")[-1])
+    query = words[len(words) // 2]  # simplified, from the last paragraph
+    matches = matches_for(query)
+    snippet = snippets.make_snippet(paragraphs, "zh-Hant", matches)
+    assert snippet is not None and snippet.highlights
+    i, spans = highlight_spans(snippet, paragraphs)
+    assert spans <= full_analysis_spans(paragraphs[i], "zh-Hant", matches)
+    t2s = opencc.OpenCC("t2s")
+    for h in snippet.highlights:
+        assert t2s.convert(snippet.text[h.start:h.end]) in query
+
+
+def test_unmarked_vietnamese_query_highlights_the_marked_words() -> None:
+    text = ("Dự án đường sắt tốc độ cao Bắc - Nam sẽ đi qua 20 tỉnh, thành phố. "
+            "Tuyến đường sắt dài hơn 1.500 km.")
+    matches = matches_for("duong sat")  # two optional words, each highlighted alone
+    snippet = snippets.make_snippet([text], "vi", matches)
+    assert snippet is not None
+    marked = [snippet.text[h.start:h.end] for h in snippet.highlights]
+    assert marked == ["đường", "sắt", "đường", "sắt"]
+    assert {(h.start, h.end) for h in snippet.highlights} == full_analysis_spans(text, "vi",
+                                                                                 matches)
+    phrase = analyse_term(Term("duong sat", True), ("vi",)).matches()
+    title = "Đường sắt Bắc – Nam"
+    assert [title[h.start:h.end] for h in snippets.highlights(title, "vi", phrase)] \
+        == ["Đường sắt"]
+
+
+def test_decomposed_vietnamese_text_keeps_its_offsets() -> None:
+    text = unicodedata.normalize("NFD", "Khởi công tuyến đường sắt Lào Cai – Hà Nội – Hải Phòng.")
+    snippet = snippets.make_snippet([text], "vi", matches_for("đường sắt"))
+    assert snippet is not None and len(snippet.highlights) == 1
+    h = snippet.highlights[0]
+    assert unicodedata.normalize("NFC", snippet.text[h.start:h.end]) == "đường sắt"
+
+
+def test_english_stems_and_word_boundaries(analysed) -> None:
+    passage = realtext.english_passages(1)[0]
+    text = passage + " The railway opened in 1890; two railways now trail the coast."
+    snippet = snippets.make_snippet([text], "en", matches_for("railways", ("en",)))
+    assert snippet is not None
+    marked = [snippet.text[h.start:h.end] for h in snippet.highlights]
+    assert marked == ["railway", "railways"]  # not "rail" in "trail"
+    assert sum(map(len, analysed)) < 40
+
+
+def test_thai_highlights_match_the_full_analysis() -> None:
+    _, body = realtext.thai_release(0)
+    paragraphs = [p for p in body.split("\n") if p.strip()]
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(12):
+        p = rng.choice(paragraphs[1:])
+        tokens = [t for t in analyze(p, "th") if len(t.text) >= 3 and t.kind == "word"]
+        if not tokens:
+            continue
+        word = rng.choice(tokens).text
+        matches = matches_for(word)
+        snippet = snippets.make_snippet(paragraphs, "th", matches)
+        assert snippet is not None and snippet.highlights, word
+        i, spans = highlight_spans(snippet, paragraphs)
+        assert spans <= full_analysis_spans(paragraphs[i], "th", matches), word
+        checked += 1
+    assert checked >= 8
+
+
+def test_a_hit_without_query_words_gets_its_lead_without_analysis(analysed) -> None:
+    title, paragraphs = realtext.vietnamese_article(2)
+    matches = matches_for("中老命运共同体")  # a dense hit for a Chinese query
+    snippet = snippets.make_snippet(paragraphs, "vi", matches)
+    assert snippet is not None and not snippet.highlights
+    assert paragraphs[0].startswith(snippet.text.removesuffix(snippets.ELLIPSIS))
+    assert snippets.highlights(title, "vi", matches) == ()
+    assert analysed == []
+
+
+def test_real_articles_new_highlights_are_the_full_analysis_matches() -> None:
+    """Over real vietnews and CCTV articles and title-fragment queries, every highlight
+    is one the whole-paragraph analysis finds, and the title highlights are equal."""
+    rng = random.Random(11)
+    cases = []
+    for n in range(8):
+        title, paragraphs = realtext.vietnamese_article(n)
+        cases.append(("vi", title, paragraphs, " ".join(title.split()[1:4])))
+    for title, body in realtext.chinese_stories()[:8]:
+        start = rng.randrange(max(1, len(title) - 4))
+        cases.append(("zh", title, [p for p in body.split("\n") if p.strip()],
+                      title[start:start + 4]))
+    found = 0
+    for language, title, paragraphs, query in cases:
+        matches = matches_for(query)
+        snippet = snippets.make_snippet(paragraphs, language, matches)
+        assert snippet is not None
+        if snippet.highlights:
+            found += 1
+            i, spans = highlight_spans(snippet, paragraphs)
+            assert spans <= full_analysis_spans(paragraphs[i], language, matches), query
+        assert {(h.start, h.end) for h in snippets.highlights(title, language, matches)} \
+            == full_analysis_spans(title, language, matches), query
+    assert found >= 12
