@@ -57,7 +57,9 @@ from __future__ import annotations
 import logging
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -196,16 +198,53 @@ def split_terms(tokens: Sequence[Token]) -> FieldTerms:
     return out
 
 
-def analyze_paragraphs(paragraphs: Iterable[str], language: str) -> FieldTerms:
-    """`split_terms` over each paragraph, `PARAGRAPH_GAP` positions apart."""
+ParagraphTerms = Callable[[str, str], FieldTerms]
+"""(paragraph, language) -> its `FieldTerms`, positions from 0: what `paragraph_terms`
+computes. Callers holding pre-analysed text pass their own (see `pre_analysed`)."""
+
+
+def paragraph_terms(paragraph: str, language: str) -> FieldTerms:
+    """The default: analyse the paragraph now."""
+    return split_terms(analyze(paragraph, language))
+
+
+_PRE_ANALYSED: ContextVar[ParagraphTerms | None] = ContextVar("lexical_pre_analysed",
+                                                              default=None)
+
+
+@contextmanager
+def pre_analysed(terms: ParagraphTerms) -> Iterator[None]:
+    """Within the block, documents get each paragraph's terms from `terms`, not `analyze`.
+
+    For callers that analysed the text already (a benchmark's per-paragraph memo)
+    and reach `build_document` through code they do not control
+    (`Indexer.sync` → `LexicalIndex.upsert`). Scoped to the current context (thread
+    / task); `terms` must return what `paragraph_terms` would, or the index holds
+    other terms than the query side builds.
+    """
+    token = _PRE_ANALYSED.set(terms)
+    try:
+        yield
+    finally:
+        _PRE_ANALYSED.reset(token)
+
+
+def analyze_paragraphs(paragraphs: Iterable[str], language: str,
+                       terms: ParagraphTerms | None = None) -> FieldTerms:
+    """`split_terms` over each paragraph, `PARAGRAPH_GAP` positions apart.
+
+    Each paragraph's terms come from `terms`, else from the `pre_analysed` block
+    around the call, else from `paragraph_terms` (analysis now).
+    """
+    get = terms or _PRE_ANALYSED.get() or paragraph_terms
     out = FieldTerms()
     base = 0
     for paragraph in paragraphs:
         if not paragraph.strip():
             continue
-        terms = split_terms(analyze(paragraph, language)).shifted(base)
-        out.extend(terms)
-        base = max(base, terms.last_position() + 1) + PARAGRAPH_GAP
+        terms_here = get(paragraph, language).shifted(base)
+        out.extend(terms_here)
+        base = max(base, terms_here.last_position() + 1) + PARAGRAPH_GAP
     return out
 
 
@@ -238,8 +277,12 @@ def _add_terms(doc: tantivy.Document, name: str, terms: Positioned) -> None:
         doc.add_pre_tokenized_text(name, tantivy.PreTokenizedString("", tokens))
 
 
-def build_document(article: Article) -> tantivy.Document:
-    """The tantivy document for one article (analysis happens here: ~10–60 ms each)."""
+def build_document(article: Article, terms: ParagraphTerms | None = None) -> tantivy.Document:
+    """The tantivy document for one article (analysis happens here: ~10–60 ms each).
+
+    `terms` supplies pre-analysed paragraphs (title included) instead of analysing
+    them; see `analyze_paragraphs`.
+    """
     doc = tantivy.Document()
     doc.add_text(ID, article.id)
     if article.external_id:
@@ -254,14 +297,14 @@ def build_document(article: Article) -> tantivy.Document:
         doc.add_text(SOURCE_KEY, article.source_domain.casefold())
     if article.published is not None:
         doc.add_date(PUBLISHED, to_utc(article.published))
-    title = analyze_paragraphs([article.title], article.language)
-    body = analyze_paragraphs(article.paragraphs, article.language)
-    for (w, wf, s, sf), terms in (((TITLE, TITLE_FOLD, TITLE_SUB, TITLE_SUB_FOLD), title),
-                                   ((BODY, BODY_FOLD, BODY_SUB, BODY_SUB_FOLD), body)):
-        _add_terms(doc, w, terms.words)
-        _add_terms(doc, wf, terms.words_fold)
-        _add_terms(doc, s, terms.sub)
-        _add_terms(doc, sf, terms.sub_fold)
+    title = analyze_paragraphs([article.title], article.language, terms)
+    body = analyze_paragraphs(article.paragraphs, article.language, terms)
+    for (w, wf, s, sf), streams in (((TITLE, TITLE_FOLD, TITLE_SUB, TITLE_SUB_FOLD), title),
+                                     ((BODY, BODY_FOLD, BODY_SUB, BODY_SUB_FOLD), body)):
+        _add_terms(doc, w, streams.words)
+        _add_terms(doc, wf, streams.words_fold)
+        _add_terms(doc, s, streams.sub)
+        _add_terms(doc, sf, streams.sub_fold)
     return doc
 
 
