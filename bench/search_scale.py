@@ -374,23 +374,17 @@ def analysis_throughput(real: Sequence[Doc], per_lang: int) -> dict[str, Any]:
 # --- feeding newsdesk's lexical index with memoised analysis --------------------------------
 
 
-class _Analysed(tuple):  # type: ignore[type-arg]
-    """What the patched `analyze` returns: a key into the memo, not tokens."""
-
-    __slots__ = ()
-
-
 class MemoisedLexicalAnalysis:
-    """Serve `newsdesk.index.lexical`'s analysis from a per-paragraph memo.
+    """Serve `newsdesk.index.lexical`'s paragraph terms from a per-paragraph memo.
 
-    `lexical.build_document` → `analyze_paragraphs` → `split_terms(analyze(p, lang))`
-    per paragraph. The lexical module has no hook for pre-analysed fields, so the
-    bench swaps its module-level `analyze` and `split_terms` for memoised ones
-    while it builds documents (restored by `close`): `analyze` returns a key,
-    `split_terms` turns the key into the paragraph's cached `FieldTerms` (computed
-    once, with newsdesk's real `analyze` + `split_terms`). Everything else —
-    schema, field streams, paragraph gaps, `tantivy.Document` building,
-    `LexicalIndex.upsert` — is newsdesk's own code, unchanged.
+    `lexical.build_document` → `analyze_paragraphs` asks a `ParagraphTerms`
+    callable for each paragraph's `FieldTerms`; documents reach it through
+    `Indexer.sync` → `LexicalIndex.upsert`, so the bench hands its memo over with
+    the lexical module's `pre_analysed` hook while it grows the index (`install`,
+    ended by `close`). This object is that callable: a paragraph's terms are
+    `split_terms` of its memoised tokens (computed once, with newsdesk's real
+    `analyze`). Everything else — schema, field streams, paragraph gaps,
+    `tantivy.Document` building, `LexicalIndex.upsert` — is newsdesk's own code.
 
     Generated titles are joins of real title fragments: registered in `composed`,
     their tokens are the fragments' memoised tokens joined (offsets and positions
@@ -404,42 +398,41 @@ class MemoisedLexicalAnalysis:
         self.memo = memo
         self.terms: dict[tuple[str, str], Any] = {}
         self.composed: dict[str, tuple[tuple[str, ...], str]] = {}
-        self._orig = (lexical.analyze, lexical.split_terms)
         self.hits = 0
         self.misses = 0
+        self._block: Any = None
         self.install()
 
     def install(self) -> None:
-        self.lexical.analyze = self._analyze
-        self.lexical.split_terms = self._split_terms
+        """Documents built from now on (in this thread) take their terms from the memo."""
+        if self._block is None:
+            self._block = self.lexical.pre_analysed(self)
+            self._block.__enter__()
 
-    def _analyze(self, text: str, language: str) -> Any:
-        return _Analysed((language, text))
-
-    def _split_terms(self, tokens: Any) -> Any:
-        real_split = self._orig[1]
-        if not isinstance(tokens, _Analysed):
-            return real_split(tokens)
-        language, text = tokens
+    def __call__(self, text: str, language: str) -> Any:
+        split = self.lexical.split_terms
         composed = self.composed.get(text)
         if composed is not None:  # a generated title: its terms are not kept
             parts, sep = composed
             self.hits += 1
-            return real_split(join_tokens([(p, self.memo.get(p, language)) for p in parts], sep))
+            return split(join_tokens([(p, self.memo.get(p, language)) for p in parts], sep))
         key = (language, text)
         cached = self.terms.get(key)
         if cached is None:
             hit = key in self.memo.memo
             self.hits += hit
             self.misses += not hit
-            cached = real_split(join_tokens([(text, self.memo.get(text, language))], ""))
+            cached = split(join_tokens([(text, self.memo.get(text, language))], ""))
             self.terms[key] = cached
         else:
             self.hits += 1
         return cached
 
     def close(self) -> None:
-        self.lexical.analyze, self.lexical.split_terms = self._orig
+        """Back to newsdesk's own analysis (the search side must run it untouched)."""
+        if self._block is not None:
+            self._block.__exit__(None, None, None)
+            self._block = None
 
 
 def to_article(doc: Doc) -> Any:
@@ -682,6 +675,7 @@ def passage_embedding_rate(embedder: Any, docs: Sequence[Doc], n: int = 32) -> f
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import newsdesk
+    from newsdesk.index import lexical
     from newsdesk.index.embed import default_embedder
     from newsdesk.text.analysis import analyze_query
 
@@ -735,7 +729,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     build = Build(args.data, corpus, real_vectors, LookupEmbedder(real_embedder, real_vectors),
                   lex_memo, Bm25sBaseline(), args.bm25s_max)
     query_vectors = real_embedder.embed_queries([q.text for q in queries])
-    bm25_queries = [[t for _, t in lex_memo._orig[1](analyze_query(q.text, q.language)).words]
+    bm25_queries = [[t for _, t in lexical.split_terms(analyze_query(q.text, q.language)).words]
                     for q in queries]
     results: list[SizeResult] = []
     out["results"] = []

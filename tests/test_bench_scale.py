@@ -84,4 +84,6 @@ def test_memoised_lexical_analysis_gives_newsdesks_own_terms(real_docs, tmp_path
     assert got == expected
     assert again == [body for _, body in expected]
     assert memoised.hits >= sum(len(d.paragraphs) for d in docs)  # second pass: all memo hits
-    assert lexical.analyze is analyze  # module restored
+    served = memoised.hits + memoised.misses
+    lexical.analyze_paragraphs(docs[0].paragraphs, docs[0].language)
+    assert memoised.hits + memoised.misses == served  # hook ended: newsdesk's own analysis
