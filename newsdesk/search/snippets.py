@@ -66,7 +66,12 @@ hit without any match (scanned to the end) still costs ~1 ms at most."""
 CONTEXT_CHARS = 12
 """Characters analysed on each side of a Thai or Lao candidate hit (`_context`): newmm's
 and laonlp's cuts are local, so the hit's neighbourhood is cut as in the whole text."""
-HAN_CONTEXT_CHARS = 2
+HAN_CONTEXT_CHARS = 6
+HAN_CONTEXT_REACH = 12
+"""Chinese contexts: ± 6 characters, widened to punctuation within 12 more. Matches are
+character sequences, so only a long jieba word cut at the edge can differ (a word
+holding a character twice loses the second one to `dedupe`: 清华大学经济管理学院
+then holds no 学院 in the index, and must not in the snippet either)."""
 CONTEXT_REACH = 24
 """How much further a context may grow to reach a space or punctuation mark."""
 CONFIRM_TRIES = 4
@@ -357,27 +362,25 @@ def _context(text: str, start: int, end: int) -> tuple[int, int]:
     space or punctuation mark within `CONTEXT_REACH`. Chinese matches are
     character sequences and Vietnamese ones syllable sequences, found whatever
     jieba or pyvi grouped, and English words are cut by a regex: for those the hit
-    itself is enough, completed to whole words where the script has spaces (a
-    stem hit "railway" grows to "railways"), plus `HAN_CONTEXT_CHARS` for Han.
+    itself is nearly enough: completed to whitespace (a stem hit "railway" grows to
+    "railways", a "3" to "3.5"), and for Han `HAN_CONTEXT_CHARS` (see there).
     """
     script = script_of(text[start]) if start < len(text) else None
     if script in ("thai", "lao"):
-        pad, reach = CONTEXT_CHARS, CONTEXT_REACH
+        pad, reach, stop, fallback = CONTEXT_CHARS, CONTEXT_REACH, _separator, 0
     elif script == "han":
-        pad, reach = HAN_CONTEXT_CHARS, 0
-    else:
-        pad, reach = 0, CONTEXT_REACH
+        pad, reach, stop, fallback = HAN_CONTEXT_CHARS, HAN_CONTEXT_REACH, _separator, 0
+    else:  # words end at whitespace only: "3" must not be cut out of "3.5" or "3,2"
+        pad, reach, stop, fallback = 0, CONTEXT_REACH, str.isspace, CONTEXT_REACH
+    # Without a stop within `reach`, keep the pad (Thai, Chinese) or take the whole
+    # reach (a number in Chinese text: "超7.5%的" has no space near the "7").
     n = len(text)
     lo = max(0, start - pad)
-    for j in range(lo, max(0, lo - reach) - 1, -1):
-        if j == 0 or _separator(text[j - 1]):
-            lo = j
-            break
+    lo = next((j for j in range(lo, max(0, lo - reach) - 1, -1)
+               if j == 0 or stop(text[j - 1])), max(0, lo - fallback))
     hi = min(n, end + pad)
-    for j in range(hi, min(n, hi + reach) + 1):
-        if j == n or _separator(text[j]):
-            hi = j
-            break
+    hi = next((j for j in range(hi, min(n, hi + reach) + 1)
+               if j == n or stop(text[j])), min(n, hi + fallback))
     return lo, hi
 
 
