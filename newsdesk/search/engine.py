@@ -438,7 +438,7 @@ class Searcher:
         filters = [f for f in (api, parsed.filters) if not f.empty]
         if not parsed.clauses and not filters:
             raise QueryError("the query is empty: type some words or a filter such as lang:vi")
-        plan = plan_query(parsed, filters, self.schema)
+        plan = plan_query(parsed, filters, self.schema, _boosts(tuning))
         notes: list[str] = []
         used_mode = mode
         dense: tuple[Embedder, VectorIndex] | None = None
@@ -705,6 +705,18 @@ class Searcher:
             if rel.total:
                 return f"{head}; {rel.total} without these filters"
         return head + "; none without these filters either"
+
+
+def _boosts(tuning: Tuning) -> dict[str, float]:
+    """The field weights a search uses: the index's, or with the title weight tuned."""
+    if tuning.title_boost is None:
+        return lx.BOOSTS
+    title_of = {lx.TITLE: lx.BODY, lx.TITLE_FOLD: lx.BODY_FOLD, lx.TITLE_SUB: lx.BODY_SUB,
+                lx.TITLE_SUB_FOLD: lx.BODY_SUB_FOLD}
+    boosts = dict(lx.BOOSTS)
+    for title, body in title_of.items():
+        boosts[title] = lx.BOOSTS[body] * tuning.title_boost
+    return boosts
 
 
 def _date_key(value: datetime | None) -> tuple[int, float]:

@@ -36,6 +36,9 @@ class Tuning:
     the query's language is unknown)."""
     lexical_share_cross: float = 0.1
     """Score fusion: lexical share for documents in another language."""
+    title_boost: float | None = None
+    """Weight of a title match relative to the same match in the body (None: the
+    index's `lexical.BOOSTS`, 3×)."""
     rrf_k: float = 60.0
     lexical_weight: float = 1.0
     dense_weight: float = 1.0
