@@ -497,22 +497,19 @@ class Searcher:
         dense_only: list[str] = []
         if dense_hits:
             ids = [a for a, _ in dense_hits]
+            id_query = tantivy.Query.term_set_query(self.schema, lx.ID, ids)
+            # Vectors of articles no longer in the lexical index (deleted) do not count.
+            present = self._ids(id_query, s)
+            both: set[str] = set()
             if mode == "hybrid":
                 both = self._ids(tantivy.Query.boolean_query([
-                    (tantivy.Occur.Must, q_lex),
-                    (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, lx.ID, ids)),
-                ]), s)
-                dense_only = [a for a in ids if a not in both]
-            else:
-                dense_only = ids
-            # Vectors of articles no longer in the lexical index (deleted) do not count.
-            known = self._docs(dense_only, s)
-            gone = {a for a in dense_only if a not in known}
-            dense_only = [a for a in dense_only if a in known]
-            dense_hits = [(a, sc) for a, sc in dense_hits if a not in gone]
+                    (tantivy.Occur.Must, q_lex), (tantivy.Occur.Must, id_query)]), s)
+            dense_only = [a for a in ids if a in present and a not in both]
+            dense_hits = [(a, sc) for a, sc in dense_hits if a in present]
         total = (lex_total if mode != "dense" else 0) + len(dense_only)
-        facets = {"language": {}, "source": {}} if not lists else self._facets(
-            q_lex if mode != "dense" else None, dense_only, s)
+        facets: dict[str, dict[str, int]] = {"language": {}, "source": {}}
+        if lists:
+            facets = self._facets(q_lex if mode != "dense" else None, dense_only, s)
         return _Relevant(total, lexical, dense_hits, dense_only, facets, dres,
                          dense[1] if dense is not None else None, qlang)
 
@@ -546,16 +543,16 @@ class Searcher:
 
     def _facets(self, q_lex: tantivy.Query | None, extra: list[str],
                 s: tantivy.Searcher) -> dict[str, dict[str, int]]:
-        langs: dict[str, int] = {}
-        sources: dict[str, int] = {}
-        if q_lex is not None:
-            langs = self.lexical.facet(q_lex, lx.LANG, FACET_SIZE, searcher=s)
-            sources = self.lexical.facet(q_lex, lx.SOURCE, FACET_SIZE, searcher=s)
-        for doc in self._docs(extra, s).values():
-            langs[doc["lang"]] = langs.get(doc["lang"], 0) + 1
-            if doc["source"]:
-                sources[doc["source"]] = sources.get(doc["source"], 0) + 1
-        return {"language": _by_count(langs), "source": _by_count(sources)}
+        """Language and source counts over the matching set: the lexical matches and
+        the dense-only hits, as one query, from fast fields (no stored documents)."""
+        parts = [q for q in (q_lex, tantivy.Query.term_set_query(self.schema, lx.ID, extra)
+                             if extra else None) if q is not None]
+        if not parts:
+            return {"language": {}, "source": {}}
+        q = _should(parts)
+        assert q is not None
+        return {"language": _by_count(self.lexical.facet(q, lx.LANG, FACET_SIZE, searcher=s)),
+                "source": _by_count(self.lexical.facet(q, lx.SOURCE, FACET_SIZE, searcher=s))}
 
     def _order(self, rel: _Relevant, mode: str, by_date: bool, tuning: Tuning,
                s: tantivy.Searcher) -> tuple[list[str], dict[str, float],
