@@ -7,7 +7,7 @@ import pytest
 from newsdesk.search.fusion import DEFAULT_TUNING, score_fusion
 
 
-def test_lexical_counts_in_the_query_language_and_barely_elsewhere() -> None:
+def test_lexical_counts_fully_in_the_query_language_and_less_elsewhere() -> None:
     # An English query: BM25 matched an English paragraph strongly and a Chinese one
     # only on a shared number; dense prefers the Chinese paragraph within Chinese.
     lexical = [("en-1", 12.0), ("zh-1", 12.0), ("en-2", 3.0)]
@@ -17,8 +17,9 @@ def test_lexical_counts_in_the_query_language_and_barely_elsewhere() -> None:
     fused = score_fusion(lexical, dense, scale, language, "en", DEFAULT_TUNING)
     assert fused["en-1"] == pytest.approx(0.5 * 1.0 + 0.5 * 0.75)
     assert fused["en-2"] == pytest.approx(0.5 * 0.25 + 0.5 * 1.0)
-    assert fused["zh-2"] == pytest.approx(0.9 * 1.0)  # the best Chinese match by meaning
-    assert fused["zh-1"] == pytest.approx(0.1 * 1.0 + 0.9 * 0.5)
+    cross = DEFAULT_TUNING.lexical_share_cross
+    assert fused["zh-2"] == pytest.approx((1 - cross) * 1.0)  # best Chinese match by meaning
+    assert fused["zh-1"] == pytest.approx(cross * 1.0 + (1 - cross) * 0.5)
     assert fused["zh-2"] > fused["zh-1"]  # a shared number does not beat meaning
 
 
