@@ -75,6 +75,7 @@ MAX_LIMIT = 1000
 PROXIMITY_BOOST = 1.0
 """Extra weight when a run of optional words appears as typed ("đường sắt" together)."""
 FACET_SIZE = 50
+DUP_KEY_CACHE = 50_000
 LANGUAGE_NAMES = {"zh": "Chinese", "vi": "Vietnamese", "en": "English", "th": "Thai",
                   "lo": "Lao", "und": "an unknown language"}
 
@@ -347,6 +348,7 @@ class Searcher:
         self.store = SQLiteStore(self.data_dir)
         self._store_lock = threading.Lock()
         self._dense_lock = threading.Lock()
+        self._dup_keys: dict[tuple[str, str], dedup.DupKey] = {}
         self._embedder_arg = embedder
         self._vectors: VectorIndex | None = None
         self._cache: EmbeddingCache | None = None
@@ -616,6 +618,18 @@ class Searcher:
         return score_fusion(rel.lexical, dense, dres.scale, language, rel.query_language,
                             tuning)
 
+    def _dup_key(self, article: Article) -> dedup.DupKey:
+        """The article's collapse key, kept per content version: popular articles come
+        back page after page and folding their text costs ~0.3 ms each time."""
+        cache_key = (article.id, article.content_hash)
+        key = self._dup_keys.get(cache_key)
+        if key is None:
+            key = dedup.dup_key(article.title, article.paragraphs[:3], article.language)
+            if len(self._dup_keys) >= DUP_KEY_CACHE:
+                self._dup_keys.clear()
+            self._dup_keys[cache_key] = key
+        return key
+
     def _article(self, article_id: str) -> Article | None:
         with self._store_lock:
             try:
@@ -643,7 +657,7 @@ class Searcher:
             if not tuning.collapse:
                 groups.append((len(articles) - 1, []))
                 continue
-            key = dedup.dup_key(article.title, article.paragraphs[:3], article.language)
+            key = self._dup_key(article)
             keys.append(key)
             for kept, members in groups:
                 if dedup.near_duplicate(keys[kept], key, tuning.collapse_threshold):
