@@ -159,6 +159,25 @@ def test_phrase_exclusion_or_and_field_filters(find) -> None:
     assert find("railway lang:vi", lang="en", mode="lexical").total == 0
 
 
+@pytest.mark.parametrize("allowed_max", [20_000, 3])
+def test_dense_exclusion_holds_listed_or_checked_afterwards(find, data: Path, monkeypatch,
+                                                            allowed_max: int) -> None:
+    from newsdesk.search import engine
+
+    # 3 forces the path for non-selective constraints: candidates checked after search.
+    monkeypatch.setattr(engine, "ALLOWED_IDS_MAX", allowed_max)
+    with open_store(data) as store:
+        def text(article_id: str) -> str:
+            a = store.get(article_id)
+            return " ".join([a.title, *a.paragraphs]).casefold()
+
+        plain = find("railway freight to Vientiane", mode="dense", limit=50)
+        assert any("vientiane" in text(h.id) for h in plain.hits)
+        excluded = find("railway freight to Vientiane -Vientiane", mode="dense", limit=50)
+        assert excluded.hits
+        assert not any("vientiane" in text(h.id) for h in excluded.hits)
+
+
 def test_date_sort_orders_the_relevant_set_newest_first(find) -> None:
     results = find("railway", sort="date", limit=30, tuning=Tuning(collapse=False))
     dates = [h.published for h in results.hits if h.published]

@@ -76,6 +76,10 @@ PROXIMITY_BOOST = 1.0
 """Extra weight when a run of optional words appears as typed ("đường sắt" together)."""
 FACET_SIZE = 50
 DUP_KEY_CACHE = 50_000
+ALLOWED_IDS_MAX = 20_000
+"""Above this many articles a required/excluded-word constraint is checked on the dense
+candidates afterwards rather than listed up front (tantivy's terms aggregation also
+refuses more than 65,000 buckets)."""
 LANGUAGE_NAMES = {"zh": "Chinese", "vi": "Vietnamese", "en": "English", "th": "Thai",
                   "lo": "Lao", "und": "an unknown language"}
 
@@ -395,7 +399,9 @@ class Searcher:
 
     # -- lexical helpers -------------------------------------------------------------------
     def _ids(self, query: tantivy.Query, s: tantivy.Searcher) -> set[str]:
-        """Every article id matching `query`, from the `id` fast field (no stored docs)."""
+        """Every article id matching `query`, from the `id` fast field (no stored docs).
+
+        For small sets only (≤ `ALLOWED_IDS_MAX`): callers check the count first."""
         n = self.lexical.count(query, searcher=s)
         if not n:
             return set()
@@ -536,12 +542,27 @@ class Searcher:
         where = [VectorFilter(f.sources, f.after, f.before) for f in filters
                  if f.sources or f.after or f.before]
         allowed = None
+        post: tantivy.Query | None = None
         if plan.required or plan.excluded:
             constraint = plan.constraint(self.schema, filters)
-            allowed = self._ids(constraint, s) if constraint is not None else None
-            if not allowed:
-                return DenseResult()
-        return dense_search(vectors, qvec, qlang, languages, where, allowed, depth, tuning)
+            if constraint is not None:
+                n = self.lexical.count(constraint, searcher=s)
+                if not n:
+                    return DenseResult()
+                if n <= ALLOWED_IDS_MAX:
+                    allowed = self._ids(constraint, s)
+                else:
+                    # Not selective (e.g. "-word" alone): search as if unconstrained and
+                    # check the few candidates instead of listing most of the corpus.
+                    post = constraint
+        result = dense_search(vectors, qvec, qlang, languages, where, allowed, depth, tuning)
+        if post is not None and result.hits:
+            ids = [a for a, _ in result.hits]
+            keep = self._ids(tantivy.Query.boolean_query([
+                (tantivy.Occur.Must, post),
+                (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, lx.ID, ids))]), s)
+            result.hits = [(a, sc) for a, sc in result.hits if a in keep]
+        return result
 
     def _facets(self, q_lex: tantivy.Query | None, extra: list[str],
                 s: tantivy.Searcher) -> dict[str, dict[str, int]]:
