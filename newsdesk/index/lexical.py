@@ -413,6 +413,24 @@ class LexicalIndex:
             out.append((s.doc(address)[ID][0], 0.0 if order_by_date else float(score)))
         return out
 
+    def search_counted(self, query: tantivy.Query, limit: int = 10,
+                       order_by_date: bool = False,
+                       searcher: tantivy.Searcher | None = None
+                       ) -> tuple[list[tuple[str, float]], int]:
+        """(`search`'s hits, how many documents match) from one pass over the postings:
+        with phrase and sub-unit clauses a pass costs ~10 ms at 100k documents, so
+        counting and ranking separately doubled a query's index time."""
+        s = searcher or self.searcher()
+        if order_by_date:
+            result = s.search(query, max(1, limit), count=True, order_by_field=PUBLISHED,
+                              order=tantivy.Order.Desc)
+        else:
+            result = s.search(query, max(1, limit), count=True)
+        hits = [] if limit <= 0 else [
+            (s.doc(address)[ID][0], 0.0 if order_by_date else float(score))
+            for score, address in result.hits]
+        return hits, int(result.count or 0)
+
     def count(self, query: tantivy.Query, searcher: tantivy.Searcher | None = None) -> int:
         s = searcher or self.searcher()
         return int(s.search(query, 1, count=True).count)  # tantivy panics on limit 0
@@ -424,6 +442,17 @@ class LexicalIndex:
         result: dict[str, Any] = s.aggregate(
             query, {"f": {"terms": {"field": field_name, "size": size}}})
         return {str(b["key"]): int(b["doc_count"]) for b in result["f"]["buckets"]}
+
+    def facets(self, query: tantivy.Query, field_names: Iterable[str], size: int = 20,
+               searcher: tantivy.Searcher | None = None) -> dict[str, dict[str, int]]:
+        """`facet` for several fields in one aggregation (one pass over the matches)."""
+        s = searcher or self.searcher()
+        names = list(field_names)
+        result: dict[str, Any] = s.aggregate(
+            query, {f"f{i}": {"terms": {"field": name, "size": size}}
+                    for i, name in enumerate(names)})
+        return {name: {str(b["key"]): int(b["doc_count"]) for b in result[f"f{i}"]["buckets"]}
+                for i, name in enumerate(names)}
 
     @property
     def num_docs(self) -> int:

@@ -493,10 +493,11 @@ class Searcher:
         lexical: list[tuple[str, float]] = []
         lex_total = 0
         if mode != "dense":
-            lex_total = self.lexical.count(q_lex, searcher=s)
-            if lists and lex_total:
-                lexical = self.lexical.search(q_lex, min(depth, lex_total),
-                                              order_by_date=by_date, searcher=s)
+            if lists:
+                lexical, lex_total = self.lexical.search_counted(
+                    q_lex, depth, order_by_date=by_date, searcher=s)
+            else:
+                lex_total = self.lexical.count(q_lex, searcher=s)
         dense_hits: list[tuple[str, float]] = []
         dres: DenseResult | None = None
         if dense is not None and mode != "lexical":
@@ -574,8 +575,8 @@ class Searcher:
             return {"language": {}, "source": {}}
         q = _should(parts)
         assert q is not None
-        return {"language": _by_count(self.lexical.facet(q, lx.LANG, FACET_SIZE, searcher=s)),
-                "source": _by_count(self.lexical.facet(q, lx.SOURCE, FACET_SIZE, searcher=s))}
+        counts = self.lexical.facets(q, (lx.LANG, lx.SOURCE), FACET_SIZE, searcher=s)
+        return {"language": _by_count(counts[lx.LANG]), "source": _by_count(counts[lx.SOURCE])}
 
     def _order(self, rel: _Relevant, mode: str, by_date: bool, tuning: Tuning,
                s: tantivy.Searcher) -> tuple[list[str], dict[str, float],
