@@ -59,8 +59,10 @@ MAGIC = b"NDVEC2\n"
 OLD_MAGICS = (b"NDVEC1\n",)
 HNSW_M = 32
 EF_CONSTRUCTION = 80
-EF_SEARCH = 96
-"""Default efSearch: recall@1 ≈ 0.99 at ~1.5 ms on 50k vectors (see /work/shared/ENGINES.md)."""
+EF_SEARCH = 256
+"""Default efSearch. 96 (ENGINES.md: recall@1 ≈ 0.99 on 50k random-ish vectors) found
+only 0.38 of the exact top 10 for Chinese queries in a 62k-vector Chinese graph full
+of near-duplicate wire copy (bench/search_scale.py at 100k); 256 found 0.88 at 1.7 ms."""
 MAX_EF_SEARCH = 2048
 EXACT_MAX = 8192
 """Up to this many candidate rows a search scores them all exactly (a few ms)."""
@@ -499,7 +501,7 @@ class VectorIndex:
             return []
         restricted = allowed is not None or any(
             f.sources or f.after or f.before for f in where)
-        if not restricted and not part.dead:
+        if not restricted and not part.dead and n > EXACT_MAX:
             return self._graph_search(part, query, k, ef, None, n, n)
         mask = self._mask(language, part, where, allowed) if restricted else self._arrays(part).live
         count = int(mask.sum())
