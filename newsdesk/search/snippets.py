@@ -399,6 +399,13 @@ def _confirm(text: str, language: str, matches: Sequence[TermMatch],
     inside one context and overlapping a candidate are kept: a Thai context may be
     cut mid-word, and a piece cut there must not pass for a query word.
     """
+    # A run of Han characters is found by the index as its characters in sequence
+    # (`*_sub` phrase), whatever jieba grouped around it, so a scan hit inside Han text
+    # already is a real match: analysing it would only confirm it (and cost ~1 ms).
+    trusted = [h for h in hits if all(script_of(ch) == "han" for ch in text[h[0]:h[1]])]
+    hits = [h for h in hits if h not in trusted]
+    if not hits:
+        return _merge(list(trusted))
     contexts: list[list[int]] = []
     for s, e, _ in sorted(hits):
         lo, hi = _context(text, s, e)
@@ -424,7 +431,7 @@ def _confirm(text: str, language: str, matches: Sequence[TermMatch],
                 if any(s2 < he and hs < e2 for hs, he, _ in hits):
                     found.append((s2, e2, k))
                 break
-    return _merge(found)
+    return _merge([*found, *trusted])
 
 
 # --- snippets -----------------------------------------------------------------------------
