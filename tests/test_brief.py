@@ -53,6 +53,28 @@ def test_sentences_real_text() -> None:
         "Shares rose in the U.S. on Tuesday.", "Mr. Lee said so."]
 
 
+def test_source_citation_marks_and_page_labels_never_become_bullets() -> None:
+    from newsdesk.brief.sentences import article_sentences
+    from newsdesk.records import Article
+
+    # A summary page like seed 000: a label line, and bullets with the page's own [n].
+    article = Article(
+        id="x", url="https://example.test/a", canonical_url="https://example.test/a",
+        content_hash="h",
+        title="China-Laos railway", language="en", paragraphs=[
+            "Core Points",
+            "Cross-border freight passed 50 million tonnes since opening [1][2]. "
+            "Customs officers report clearance of under two hours per train [3]",
+            "中老铁路累计发送跨境货物超过五千万吨[1]。",
+        ])
+    got = [(s.text, s.paragraph, s.position) for s in article_sentences(article)]
+    assert got == [
+        ("Cross-border freight passed 50 million tonnes since opening.", 2, 0),
+        ("Customs officers report clearance of under two hours per train", 2, 1),
+        ("中老铁路累计发送跨境货物超过五千万吨。", 3, 0),
+    ]
+
+
 def test_numbers_across_languages() -> None:
     zh = {v for f in numbers("2000万吨") for v in f.values}
     en = {v for f in numbers("20 million tonnes") for v in f.values}

@@ -112,10 +112,36 @@ def _merge_tiny(parts: list[str], min_chars: int) -> list[str]:
     return out
 
 
+_SOURCE_MARKS = re.compile(r"\s*(?:\[\d{1,3}\])+(?=[\s.,;:!?。，；：！？)]|$)")
+"""Citation marks the source itself printed ("… per train [3]"): they point into
+another document's numbering, and next to our own [n] they read as ours."""
+_TERMINAL = re.compile(r"[.!?…。！？；;:：\"'”’)]\s*$")
+
+
+def strip_source_marks(text: str) -> str:
+    return _SOURCE_MARKS.sub("", text).strip()
+
+
+def _heading_like(text: str) -> bool:
+    """A short line without closing punctuation ("Summary by Categories", "Tin liên
+    quan"): a label in the page, not a statement a brief can quote."""
+    if _TERMINAL.search(text) or script_of(text) != "latin":
+        return False
+    return len(text.split()) <= 4
+
+
 def article_sentences(article: Article) -> list[Sentence]:
-    """Every sentence of the article body with its true paragraph number."""
+    """Every statement of the article body with its true paragraph number.
+
+    Sentences keep their words; only the source's own citation marks are removed,
+    and heading-like lines are skipped (paragraph numbers are unaffected).
+    """
     out: list[Sentence] = []
     for n, paragraph in enumerate(article.paragraphs, start=1):
-        for pos, s in enumerate(split_sentences(paragraph, article.language)):
-            out.append(Sentence(text=s, paragraph=n, index=len(out), position=pos))
+        for s in split_sentences(paragraph, article.language):
+            text = strip_source_marks(s)
+            if not text or _heading_like(text):
+                continue
+            pos = sum(1 for x in out if x.paragraph == n)
+            out.append(Sentence(text=text, paragraph=n, index=len(out), position=pos))
     return out
