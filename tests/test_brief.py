@@ -186,6 +186,11 @@ def test_digest_across_languages(demo: tuple[Path, SQLiteStore]) -> None:
     dates = [p.date for p in d.timeline]
     assert dates == sorted(dates)
     assert d.verification.score == 1.0
+    # "How sources differ": a source's group quotes that source's articles only.
+    for group in d.differences:
+        for p in group.points:
+            first = store.get(p.citations[0].article_id)
+            assert group.title.startswith(first.source_name or first.source_domain or "?")
     js = d.to_json()
     assert js["articles"][0]["ref"] == "A1" and "what_happened" in js
 
@@ -383,3 +388,24 @@ def test_digest_checks_every_citation_on_its_own(demo: tuple[Path, SQLiteStore])
     froms = [c["from"] for c in made.verification.corrections]
     assert {"article_id": zh.id, "paragraph": wrong, "ref": "A2"} in froms
     assert made.verification.citation_precision == 0.0
+
+
+def test_a_source_group_never_borrows_another_sources_sentences(
+        demo: tuple[Path, SQLiteStore]) -> None:
+    """When every sentence of a source is already used, its group is left empty."""
+    import numpy as np
+
+    from newsdesk.brief import digest as dg
+    from newsdesk.brief.sentences import article_sentences
+
+    _, store = demo
+    a, b = [x for x in store.list() if len(x.paragraphs) >= 3][:2]
+    items = [dg._Item(s, art, ref, np.eye(1, 8, k % 8)[0], 0.5, 0.5, 0.5, 0.5)
+             for ref, art in (("A1", a), ("A2", b))
+             for k, s in enumerate(article_sentences(art)[:3])]
+    used = {id(it.sentence) for it in items if it.article.id == b.id}
+    mask = np.full(len(items), -np.inf)
+    mine = [i for i, it in enumerate(items) if it.article.id == b.id]
+    mask[mine] = 1.0
+    assert dg._pick(items, mask, 2, [], per_article=2, used=used) == []
+    assert dg._pick(items, mask, 2, [], per_article=2) == mine[:2]

@@ -65,6 +65,10 @@ class _Item:
     central: float  # its article-internal rank score
 
 
+MIN_SCORE_SHARE = 0.25
+"""A search hit joins a digest when its score is at least this share of the top hit's."""
+
+
 def find_articles(store: Any, query: str, *, data: str | Path | None = None,
                   since: datetime | None = None, limit: int = 8) -> tuple[list[Article], str]:
     """Top articles for the query and how they were found.
@@ -91,7 +95,11 @@ def find_articles(store: Any, query: str, *, data: str | Path | None = None,
             if since is not None:
                 kwargs["after"] = since
             results = search_fn(query, **kwargs)
-            hits = [store.get(h.id) for h in results.hits]
+            top = max((h.score for h in results.hits), default=0.0)
+            # The relevant set of a search may end with each language's closest article
+            # (kept for recall); a digest only takes what scores near the top.
+            hits = [store.get(h.id) for h in results.hits
+                    if top <= 0 or h.score >= MIN_SCORE_SHARE * top]
             how = "search"
         except Exception as exc:  # the index may be missing or stale: fall back, say so
             log.warning("search failed, using a dense scan: %s", exc)
@@ -216,6 +224,8 @@ def _pick(items: list[_Item], scores: np.ndarray, k: int, taken: list[np.ndarray
     chosen: list[int] = []
     counts: dict[str, int] = {}
     for i in np.argsort(-scores):
+        if not np.isfinite(scores[i]):
+            break  # masked out by the caller (another group's sentences)
         it = items[int(i)]
         if used and id(it.sentence) in used:
             continue
@@ -278,7 +288,7 @@ def _differences(items: list[_Item], used: set[int], label_lang: str) -> list[Di
               + 0.3 * _z(density) + 0.3 * _z([i.central for i in items]))
     out: list[DigestGroup] = []
     for (source, lang), idx in groups.items():
-        mask = np.full(len(items), -1e9)
+        mask = np.full(len(items), -np.inf)
         mask[idx] = scores[idx]
         picked = _pick(items, mask, 2, [], per_article=2, used=used)
         if not picked:
