@@ -49,3 +49,18 @@ def run_cli(*args: str, data: Path | None = None, env: dict[str, str] | None = N
     if check and result.returncode != 0:
         raise AssertionError(f"newsdesk {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def count_analysis(monkeypatch: pytest.MonkeyPatch, module: object) -> list[str]:
+    """Wrap `module.analyze` so a test sees every text it analyses (the real analyser
+    still runs): how the tests prove a path does, or does not, analyse."""
+    from newsdesk.text.analysis import analyze
+
+    seen: list[str] = []
+
+    def counting(text: str, language: str):  # type: ignore[no-untyped-def]
+        seen.append(text)
+        return analyze(text, language)
+
+    monkeypatch.setattr(module, "analyze", counting)
+    return seen

@@ -6,28 +6,19 @@ Real vietnews and CCTV text, a real tantivy index. Analysis is counted by wrappi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from newsdesk.index import lexical
 from newsdesk.records import Article
-from newsdesk.text.analysis import Token, analyze
 from tests import realtext
+from tests.conftest import count_analysis
 
 
 @pytest.fixture
 def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    real: Callable[[str, str], list[Token]] = analyze
-
-    def counting(text: str, language: str) -> list[Token]:
-        seen.append(text)
-        return real(text, language)
-
-    monkeypatch.setattr(lexical, "analyze", counting)
-    return seen
+    return count_analysis(monkeypatch, lexical)
 
 
 def _articles() -> list[Article]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
 from itertools import pairwise
 
 import opencc
@@ -21,8 +20,9 @@ import pytest
 from newsdesk.search import snippets
 from newsdesk.search.terms import TermMatch, analyse_term
 from newsdesk.search.types import Snippet, Term
-from newsdesk.text.analysis import Token, analyze
+from newsdesk.text.analysis import analyze
 from tests import realtext
+from tests.conftest import count_analysis
 
 
 def matches_for(query: str, hint: tuple[str, ...] = ()) -> list[TermMatch]:
@@ -30,17 +30,9 @@ def matches_for(query: str, hint: tuple[str, ...] = ()) -> list[TermMatch]:
 
 
 @pytest.fixture
-def analysed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Texts `snippets` sends to the (real) analyser."""
-    seen: list[str] = []
-    real: Callable[[str, str], list[Token]] = analyze
-
-    def counting(text: str, language: str) -> list[Token]:
-        seen.append(text)
-        return real(text, language)
-
-    monkeypatch.setattr(snippets, "analyze", counting)
-    yield seen
+    return count_analysis(monkeypatch, snippets)
 
 
 def paragraph_of(snippet: Snippet, paragraphs: list[str]) -> tuple[int, int]:
