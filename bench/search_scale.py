@@ -138,7 +138,8 @@ def print_tables(results: list[SizeResult], extra: dict[str, Any]) -> None:
               f"{fmt(i.get('vector_docs_per_s')):>10} {fmt(i.get('lexical_mib')):>11} "
               f"{fmt(i.get('vectors_mib')):>11} {fmt(i.get('store_mib')):>9} "
               f"{fmt(i.get('rss_mib'), 0):>8} {fmt(i.get('peak_rss_mib'), 0):>8}")
-    print("\nQuery latency, ms (newsdesk.search, top 10; dense/hybrid include query embedding)")
+    print("\nQuery latency, ms (newsdesk.search, top 10; query vectors cached: "
+          "a new query adds its embedding)")
     print(f"{'docs':>9} {'mode':<8} {'filter':<7} {'p50':>7} {'p95':>7} {'p99':>7} "
           f"{'mean':>7} {'n':>4}")
     for r in results:
