@@ -398,14 +398,15 @@ class Searcher:
         return self._cache.get_or_compute(embedder, "query", [text])[0]
 
     # -- lexical helpers -------------------------------------------------------------------
-    def _ids(self, query: tantivy.Query, s: tantivy.Searcher) -> set[str]:
+    def _ids(self, query: tantivy.Query, s: tantivy.Searcher, at_most: int) -> set[str]:
         """Every article id matching `query`, from the `id` fast field (no stored docs).
 
-        For small sets only (≤ `ALLOWED_IDS_MAX`): callers check the count first."""
-        n = self.lexical.count(query, searcher=s)
-        if not n:
+        `at_most` bounds the matches (the ids the query was restricted to, or a count
+        the caller already has), so no counting pass is needed; for small sets only
+        (≤ `ALLOWED_IDS_MAX`)."""
+        if at_most <= 0:
             return set()
-        result = s.aggregate(query, {"ids": {"terms": {"field": lx.ID, "size": n + 1}}})
+        result = s.aggregate(query, {"ids": {"terms": {"field": lx.ID, "size": at_most + 1}}})
         return {str(b["key"]) for b in result["ids"]["buckets"]}
 
     def _docs(self, ids: Sequence[str], s: tantivy.Searcher) -> dict[str, dict[str, Any]]:
@@ -508,11 +509,11 @@ class Searcher:
             ids = [a for a, _ in dense_hits]
             id_query = tantivy.Query.term_set_query(self.schema, lx.ID, ids)
             # Vectors of articles no longer in the lexical index (deleted) do not count.
-            present = self._ids(id_query, s)
+            present = self._ids(id_query, s, len(ids))
             both: set[str] = set()
             if mode == "hybrid":
                 both = self._ids(tantivy.Query.boolean_query([
-                    (tantivy.Occur.Must, q_lex), (tantivy.Occur.Must, id_query)]), s)
+                    (tantivy.Occur.Must, q_lex), (tantivy.Occur.Must, id_query)]), s, len(ids))
             dense_only = [a for a in ids if a in present and a not in both]
             dense_hits = [(a, sc) for a, sc in dense_hits if a in present]
         total = (lex_total if mode != "dense" else 0) + len(dense_only)
@@ -551,7 +552,7 @@ class Searcher:
                 if not n:
                     return DenseResult()
                 if n <= ALLOWED_IDS_MAX:
-                    allowed = self._ids(constraint, s)
+                    allowed = self._ids(constraint, s, n)
                 else:
                     # Not selective (e.g. "-word" alone): search as if unconstrained and
                     # check the few candidates instead of listing most of the corpus.
@@ -561,7 +562,8 @@ class Searcher:
             ids = [a for a, _ in result.hits]
             keep = self._ids(tantivy.Query.boolean_query([
                 (tantivy.Occur.Must, post),
-                (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, lx.ID, ids))]), s)
+                (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, lx.ID, ids))]), s,
+                len(ids))
             result.hits = [(a, sc) for a, sc in result.hits if a in keep]
         return result
 
