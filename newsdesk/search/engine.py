@@ -260,15 +260,18 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
     return plan
 
 
-def _language_hint(filters: list[SearchFilters]) -> list[str]:
-    """The languages every filter set allows (what Latin query text is analysed as)."""
+def _allowed_languages(filters: list[SearchFilters]) -> set[str] | None:
+    """The (base) languages every filter set allows; None when none restricts them."""
     allowed: set[str] | None = None
     for f in filters:
         if f.languages:
             allowed = set(f.languages) if allowed is None else allowed & set(f.languages)
-    if not allowed:
-        return []
-    return sorted(allowed)
+    return allowed
+
+
+def _language_hint(filters: list[SearchFilters]) -> list[str]:
+    """The languages every filter set allows (what Latin query text is analysed as)."""
+    return sorted(_allowed_languages(filters) or ())
 
 
 # --- arguments -----------------------------------------------------------------------------------
@@ -534,13 +537,10 @@ class Searcher:
         """
         if plan.impossible:
             return DenseResult()
-        languages: list[str] = []
-        for f in filters:
-            if f.languages:
-                codes = [lx.base_language(x) for x in f.languages]
-                languages = codes if not languages else [x for x in languages if x in codes]
-                if not languages:
-                    return DenseResult()
+        allowed_languages = _allowed_languages(filters)
+        if allowed_languages is not None and not allowed_languages:
+            return DenseResult()  # the filter sets allow no language in common
+        languages = sorted(allowed_languages or ())
         where = [VectorFilter(f.sources, f.after, f.before) for f in filters
                  if f.sources or f.after or f.before]
         allowed = None
