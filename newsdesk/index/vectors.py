@@ -89,10 +89,7 @@ class VectorMeta:
     published: datetime | None = None
 
     def to_json(self) -> list[Any]:
-        ts = None
-        if self.published is not None:
-            p = self.published if self.published.tzinfo else self.published.replace(tzinfo=UTC)
-            ts = int(p.timestamp())
+        ts = _timestamp(self.published) if self.published is not None else None
         return [self.language, list(self.sources), ts]
 
     @classmethod
