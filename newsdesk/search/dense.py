@@ -73,11 +73,11 @@ def dense_search(vectors: VectorIndex, qvec: np.ndarray, query_language: str,
             continue
         best, low = found[0][1], found[-1][1]
         result.scale[language] = (low, best)
-        raw = (vectors.similarity(qvec, [a for a, _ in found]) if query is not qvec
-               else dict(found))
-        for article_id, score in found:
-            if score < best - tuning.dense_margin:
-                break
+        close = [(a, sc) for a, sc in found if sc >= best - tuning.dense_margin]
+        # The floor is on the raw cosine: rescore only the hits within the margin.
+        raw = (vectors.similarity(qvec, [a for a, _ in close]) if query is not qvec
+               else dict(close))
+        for article_id, score in close:
             if raw.get(article_id, score) >= tuning.dense_floor:
                 ranked.append((score - best, score, article_id))
                 result.language[article_id] = language
