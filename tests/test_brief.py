@@ -346,6 +346,7 @@ def test_cli_brief_all_precomputes_idempotently(tmp_path: Path) -> None:
     store.close()
     for args, message in ((["--all", "--lang", "fr"], "unknown language 'fr'"),
                           (["--all", "--style", "points,poem"], "unknown style 'poem'"),
+                          (["--all", "--engine", "gpt"], "unknown engine 'gpt'"),
                           ([], "missing ARTICLE_ID"),
                           ([articles[0].id, "--all"], "not both")):
         r = run_cli("brief", *args, data=data)

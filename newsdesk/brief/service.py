@@ -52,11 +52,11 @@ from newsdesk.store import briefs as brief_cache
 log = logging.getLogger(__name__)
 
 
-def check_options(lang: str | None, style: str, engine: str) -> None:
-    """Clear errors for bad options, before any work."""
+def check_options(lang: str | None, style: str | None, engine: str) -> None:
+    """Clear errors for bad options, before any work (None: not given, nothing to check)."""
     if lang is not None and lang not in LANGUAGES:
         raise BriefError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
-    if style not in STYLES:
+    if style is not None and style not in STYLES:
         raise BriefError(f"unknown style {style!r}: use one of {', '.join(STYLES)}")
     if engine not in ENGINES:
         raise BriefError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")

@@ -107,15 +107,14 @@ def brief(
 def _brief_all(lang: str | None, style: str | None, engine: str, data: Path | None,
                as_json: bool) -> None:
     """`newsdesk brief --all`: fill the brief cache for every article, then a summary."""
-    from newsdesk.brief.service import brief_all, parse_list
-    from newsdesk.brief.types import ENGINES, LANGUAGES, STYLES
+    from newsdesk.brief.service import brief_all, check_options, parse_list
+    from newsdesk.brief.types import LANGUAGES, STYLES
     from newsdesk.cli.common import print_json
 
     try:
         langs = parse_list(lang, LANGUAGES, "language", ("en", "zh", "vi"))
         styles = parse_list(style, STYLES, "style", ("points",))
-        if engine not in ENGINES:
-            raise NewsdeskError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+        check_options(None, None, engine)
     except NewsdeskError as exc:
         raise fail(str(exc), 2) from None
 
