@@ -400,18 +400,9 @@ class LexicalIndex:
 
         With `order_by_date` the score is 0.0 (tantivy returns the date instead).
         """
-        s = searcher or self.searcher()
         if limit <= 0:
             return []
-        if order_by_date:
-            result = s.search(query, limit, count=False, order_by_field=PUBLISHED,
-                              offset=offset, order=tantivy.Order.Desc)
-        else:
-            result = s.search(query, limit, count=False, offset=offset)
-        out = []
-        for score, address in result.hits:
-            out.append((s.doc(address)[ID][0], 0.0 if order_by_date else float(score)))
-        return out
+        return self._top(query, limit, offset, order_by_date, False, searcher)[0]
 
     def search_counted(self, query: tantivy.Query, limit: int = 10,
                        order_by_date: bool = False,
@@ -420,16 +411,21 @@ class LexicalIndex:
         """(`search`'s hits, how many documents match) from one pass over the postings:
         with phrase and sub-unit clauses a pass costs ~10 ms at 100k documents, so
         counting and ranking separately doubled a query's index time."""
+        hits, n = self._top(query, max(1, limit), 0, order_by_date, True, searcher)
+        return (hits if limit > 0 else []), n
+
+    def _top(self, query: tantivy.Query, limit: int, offset: int, order_by_date: bool,
+             count: bool, searcher: tantivy.Searcher | None
+             ) -> tuple[list[tuple[str, float]], int]:
         s = searcher or self.searcher()
         if order_by_date:
-            result = s.search(query, max(1, limit), count=True, order_by_field=PUBLISHED,
-                              order=tantivy.Order.Desc)
+            result = s.search(query, limit, count=count, order_by_field=PUBLISHED,
+                              offset=offset, order=tantivy.Order.Desc)
         else:
-            result = s.search(query, max(1, limit), count=True)
-        hits = [] if limit <= 0 else [
-            (s.doc(address)[ID][0], 0.0 if order_by_date else float(score))
-            for score, address in result.hits]
-        return hits, int(result.count or 0)
+            result = s.search(query, limit, count=count, offset=offset)
+        hits = [(s.doc(address)[ID][0], 0.0 if order_by_date else float(score))
+                for score, address in result.hits]
+        return hits, int(result.count or 0) if count else 0
 
     def count(self, query: tantivy.Query, searcher: tantivy.Searcher | None = None) -> int:
         s = searcher or self.searcher()
