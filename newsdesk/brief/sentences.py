@@ -138,10 +138,8 @@ def article_sentences(article: Article) -> list[Sentence]:
     """
     out: list[Sentence] = []
     for n, paragraph in enumerate(article.paragraphs, start=1):
-        for s in split_sentences(paragraph, article.language):
-            text = strip_source_marks(s)
-            if not text or _heading_like(text):
-                continue
-            pos = sum(1 for x in out if x.paragraph == n)
+        kept = [t for s in split_sentences(paragraph, article.language)
+                if (t := strip_source_marks(s)) and not _heading_like(t)]
+        for pos, text in enumerate(kept):
             out.append(Sentence(text=text, paragraph=n, index=len(out), position=pos))
     return out
