@@ -158,7 +158,10 @@ def print_tables(results: list[SizeResult], extra: dict[str, Any]) -> None:
         for name, s in r.baselines.items():
             print(f"{r.size:>9,} {name:<24} p50 {fmt(s['p50'], 2):>7} p95 {fmt(s['p95'], 2):>7} "
                   f"p99 {fmt(s['p99'], 2):>7}")
-        if r.recall:
+        for name, mrr in r.recall.get("known_item_mrr10", {}).items():
+            print(f"{r.size:>9,} known-item MRR@10, {name}: "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in mrr.items()))
+        if "recall_at_10" in r.recall:
             print(f"{r.size:>9,} HNSW recall@10 vs flat: {r.recall.get('recall_at_10', 0):.3f} "
                   f"(raw faiss HNSW {fmt(r.recall.get('hnsw_p50_ms'), 2)} ms p50, "
                   f"flat {fmt(r.recall.get('flat_p50_ms'), 2)} ms p50)")
@@ -226,6 +229,32 @@ def dense_baselines(index_vectors: np.ndarray, query_vectors: np.ndarray,
 
 
 # --- measurement of newsdesk.search ---------------------------------------------------------
+
+def known_item(search: Callable[..., Any], docs: Sequence[Doc], tunings: dict[str, Any]
+               ) -> dict[str, dict[str, float]]:
+    """MRR@10 of known-item lexical search, per language, for each named `Tuning`.
+
+    The query is the first half of an INDEXED real document's title (Chinese: its first
+    half of characters, at least 4; else its first half of words, at least 2) and the
+    document itself is the one relevant answer. It checks that a speed-minded tuning
+    keeps ranking at the size where it acts (the XQuAD sets are too small for it).
+    """
+    out: dict[str, dict[str, float]] = {}
+    for name, tuning in tunings.items():
+        ranks: dict[str, list[float]] = {}
+        for doc in docs:
+            words = doc.title.split()
+            text = (doc.title[: max(4, len(doc.title) // 2)] if doc.language == "zh"
+                    else " ".join(words[: max(2, len(words) // 2)]))
+            ids = [h.id for h in search(text, mode="lexical", limit=10, tuning=tuning).hits]
+            ranks.setdefault(doc.language, []).append(
+                1 / (ids.index(doc.id) + 1) if doc.id in ids else 0.0)
+        out[name] = {lang: statistics.fmean(v) for lang, v in sorted(ranks.items())}
+        out[name]["all"] = statistics.fmean(x for v in ranks.values() for x in v)
+        log(f"  known-item MRR@10 {name}: " + ", ".join(f"{k} {v:.3f}"
+                                                        for k, v in out[name].items()))
+    return out
+
 
 FILTER_AFTER = datetime(2024, 1, 1, tzinfo=UTC)
 FILTER_BEFORE = datetime(2025, 7, 1, tzinfo=UTC)
@@ -332,6 +361,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--snapshots", action="store_true",
                    help="keep a copy of the data directory at each size (DATA-SIZE), "
                         "for later --reuse runs")
+    p.add_argument("--known-item", type=int, default=0,
+                   help="with --reuse: also MRR@10 of N indexed real titles per language, "
+                        "unit phrases always vs the default tuning")
     p.add_argument("--reuse", action="store_true",
                    help="build nothing: measure search latency on the DATA-SIZE snapshots "
                         "of an earlier --snapshots run (engine changes without a rebuild)")
@@ -712,14 +744,21 @@ def run_reuse(args: argparse.Namespace) -> dict[str, Any]:
     """
     import newsdesk
     from newsdesk.index.embed import default_embedder
+    from newsdesk.search import Tuning
 
     started = time.perf_counter()
     out: dict[str, Any] = {"command": " ".join(sys.argv), "date": datetime.now(UTC).isoformat(),
                            "versions": versions(), "sizes": args.sizes, "targets": TARGETS,
                            "reuse": True}
     real = load_real()
-    _, held = split_held_out(real, args.held_out)
+    indexed, held = split_held_out(real, args.held_out)
     queries = make_queries(held, args.english)
+    rng = random.Random(7)
+    by_language: dict[str, list[Doc]] = {}
+    for d in indexed:
+        by_language.setdefault(d.language, []).append(d)
+    known = [d for lang in sorted(by_language)
+             for d in rng.sample(by_language[lang], min(args.known_item, len(by_language[lang])))]
     languages = sorted({d.language for d in real})
     embedder = default_embedder()
     if embedder is None:
@@ -738,6 +777,16 @@ def run_reuse(args: argparse.Namespace) -> dict[str, Any]:
             return newsdesk.search(text, data=_data, **kw)
 
         r.latency = measure_latency(search, queries, languages, args.warmup)
+        if known:
+            from newsdesk.index.indexer import IndexPaths
+            from newsdesk.index.lexical import ID, LexicalIndex
+
+            # The smaller sizes hold only some of the real documents.
+            lex = LexicalIndex(IndexPaths.of(data).lexical)
+            present = [d for d in known if lex.searcher().doc_freq(ID, d.id)]
+            lex.close()
+            r.recall["known_item_mrr10"] = known_item(search, present, {
+                "unit phrases always": Tuning(unit_phrase_share=None), "default": Tuning()})
         results.append(r)
         out["results"].append(r.__dict__)
     out["targets_check"] = check_targets(results)

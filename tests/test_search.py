@@ -273,3 +273,35 @@ def test_cli_json_batch_and_markup_safety(data: Path) -> None:
     assert lines[3]["results"][0]["external_id"] == "markup-1"
     bad = run_cli("search", "x", "--after", "tomorrow", data=data)
     assert bad.returncode == 2 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_common_word_skips_its_unit_phrase_only_when_the_tuning_says_so(
+        tmp_path: Path) -> None:
+    """越南 inside jieba's word 越南盾 is found through the unit phrase 越 南; once 越南
+    counts as common (held as a word by enough documents) only its word terms match,
+    which is what keeps common-word queries cheap on a big index."""
+    rows = [{"id": f"zh-{i}", "url": f"https://tests.example/zh/{i}", "title": title,
+             "text": text, "published": "2025-10-02T08:00:00+08:00", "language": "zh",
+             "source": "测试"} for i, (title, text) in enumerate([
+                 ("越南总理会见代表团", "越南总理在河内会见了代表团，双方讨论了合作。"),
+                 ("越南人民庆祝节日", "越南各地人民举行活动庆祝传统节日。"),
+                 ("汇率消息", "越南盾汇率本周下跌，进口商品价格上涨。")])]
+    dump = tmp_path / "zh.jsonl"
+    dump.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    data = tmp_path / "data"
+    with open_store(data) as store:
+        ingest_paths(store, [dump])
+        Indexer(store, data, embedder=None).sync()
+
+    def ids(tuning: Tuning) -> set[str]:
+        results = search("越南", data=data, embedder=None, mode="lexical", tuning=tuning)
+        assert results.total == len(results.hits)
+        return {h.external_id for h in results.hits}
+
+    assert ids(Tuning()) == {"zh-0", "zh-1", "zh-2"}  # 3 documents: far below the threshold
+    common = Tuning(unit_phrase_share=0.5, unit_phrase_min_docs=1)  # 越南 is a word in 2 of 3
+    assert ids(common) == {"zh-0", "zh-1"}
+    rare = Tuning(unit_phrase_share=0.9, unit_phrase_min_docs=1)  # 2 of 3 is below 90 %
+    assert ids(rare) == {"zh-0", "zh-1", "zh-2"}
+    required = search("+越南", data=data, embedder=None, mode="lexical", tuning=common)
+    assert {h.external_id for h in required.hits} == {"zh-0", "zh-1", "zh-2"}

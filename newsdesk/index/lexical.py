@@ -402,30 +402,15 @@ class LexicalIndex:
         """
         if limit <= 0:
             return []
-        return self._top(query, limit, offset, order_by_date, False, searcher)[0]
-
-    def search_counted(self, query: tantivy.Query, limit: int = 10,
-                       order_by_date: bool = False,
-                       searcher: tantivy.Searcher | None = None
-                       ) -> tuple[list[tuple[str, float]], int]:
-        """(`search`'s hits, how many documents match) from one pass over the postings:
-        with phrase and sub-unit clauses a pass costs ~10 ms at 100k documents, so
-        counting and ranking separately doubled a query's index time."""
-        hits, n = self._top(query, max(1, limit), 0, order_by_date, True, searcher)
-        return (hits if limit > 0 else []), n
-
-    def _top(self, query: tantivy.Query, limit: int, offset: int, order_by_date: bool,
-             count: bool, searcher: tantivy.Searcher | None
-             ) -> tuple[list[tuple[str, float]], int]:
         s = searcher or self.searcher()
+        # No count: tantivy may then prune (block-max WAND) instead of scoring every match.
         if order_by_date:
-            result = s.search(query, limit, count=count, order_by_field=PUBLISHED,
+            result = s.search(query, limit, count=False, order_by_field=PUBLISHED,
                               offset=offset, order=tantivy.Order.Desc)
         else:
-            result = s.search(query, limit, count=count, offset=offset)
-        hits = [(s.doc(address)[ID][0], 0.0 if order_by_date else float(score))
+            result = s.search(query, limit, count=False, offset=offset)
+        return [(s.doc(address)[ID][0], 0.0 if order_by_date else float(score))
                 for score, address in result.hits]
-        return hits, int(result.count or 0) if count else 0
 
     def count(self, query: tantivy.Query, searcher: tantivy.Searcher | None = None) -> int:
         s = searcher or self.searcher()
@@ -442,13 +427,24 @@ class LexicalIndex:
     def facets(self, query: tantivy.Query, field_names: Iterable[str], size: int = 20,
                searcher: tantivy.Searcher | None = None) -> dict[str, dict[str, int]]:
         """`facet` for several fields in one aggregation (one pass over the matches)."""
+        return self.facets_counted(query, field_names, size, searcher)[0]
+
+    def facets_counted(self, query: tantivy.Query, field_names: Iterable[str], size: int = 20,
+                       searcher: tantivy.Searcher | None = None
+                       ) -> tuple[dict[str, dict[str, int]], int]:
+        """(`facets`, how many documents match) from the same pass: the first field must
+        hold exactly one value per document (`LANG` does), so its buckets and the count
+        beyond them add up to the matches, and no separate counting pass is needed."""
         s = searcher or self.searcher()
         names = list(field_names)
         result: dict[str, Any] = s.aggregate(
             query, {f"f{i}": {"terms": {"field": name, "size": size}}
                     for i, name in enumerate(names)})
-        return {name: {str(b["key"]): int(b["doc_count"]) for b in result[f"f{i}"]["buckets"]}
-                for i, name in enumerate(names)}
+        counts = {name: {str(b["key"]): int(b["doc_count"]) for b in result[f"f{i}"]["buckets"]}
+                  for i, name in enumerate(names)}
+        first = result["f0"]
+        total = sum(int(b["doc_count"]) for b in first["buckets"])
+        return counts, total + int(first.get("sum_other_doc_count") or 0)
 
     @property
     def num_docs(self) -> int:

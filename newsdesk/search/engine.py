@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -112,9 +112,13 @@ def _must(queries: Sequence[tantivy.Query]) -> tantivy.Query | None:
 
 
 def match_query(schema: tantivy.Schema, m: TermMatch,
-                boosts: dict[str, float] = lx.BOOSTS) -> tantivy.Query | None:
+                boosts: dict[str, float] = lx.BOOSTS, units: bool = True) -> tantivy.Query | None:
     """Documents holding this word (any of its word terms, or its units in sequence),
-    or this phrase (its units in sequence), weighted per field by `boosts`."""
+    or this phrase (its units in sequence), weighted per field by `boosts`.
+
+    `units=False` leaves out a word's unit phrase (see `Tuning.unit_phrase_share`)."""
+    if not units and not m.phrase and (m.words or m.words_fold):
+        m = replace(m, sub=(), sub_fold=())
     subs: list[tantivy.Query] = []
     if not m.phrase:
         if not m.fold_only:
@@ -227,7 +231,10 @@ class Plan:
 
 
 def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantivy.Schema,
-               boosts: dict[str, float] = lx.BOOSTS) -> Plan:
+               boosts: dict[str, float] = lx.BOOSTS,
+               common: Callable[[TermMatch], bool] | None = None) -> Plan:
+    """`common(match)` True: an optional word is found by its word terms alone, without
+    its unit phrase (required, excluded and quoted words always keep it)."""
     hint = _language_hint(filters)
     plan = Plan(parsed, filters)
     for clause in parsed.clauses:
@@ -235,7 +242,7 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
         single = analyses[0] if len(analyses) == 1 else None
         if clause.occur == "should" and single is not None and not single.term.phrase:
             for m in single.matches():
-                q = match_query(schema, m, boosts)
+                q = match_query(schema, m, boosts, units=common is None or not common(m))
                 if q is not None:
                     plan.optional.append(q)
             for run in single.runs:
@@ -332,7 +339,7 @@ class _Relevant:
     total: int
     lexical: list[tuple[str, float]]  # relevance order (or date order when by_date)
     dense: list[tuple[str, float]]  # relevance order, above the floor
-    dense_only: list[str]  # dense hits outside the lexical matching set
+    dense_only: list[str]  # dense hits the lexical list does not hold
     facets: dict[str, dict[str, int]]
     dense_result: DenseResult | None = None
     vectors: VectorIndex | None = None
@@ -401,6 +408,31 @@ class Searcher:
         return self._cache.get_or_compute(embedder, "query", [text])[0]
 
     # -- lexical helpers -------------------------------------------------------------------
+    def _common_words(self, s: tantivy.Searcher, tuning: Tuning
+                      ) -> Callable[[TermMatch], bool] | None:
+        """Which query words are common enough, as words, to skip their unit phrase.
+
+        A word's unit phrase (its Han characters or Vietnamese syllables in sequence)
+        finds the documents whose segmenter grouped it differently; on a big index it
+        is also most of a query's cost, since every document holding those common
+        characters has its positions checked. A word that the index already holds as a
+        word in many documents loses little by being matched as a word only.
+        """
+        if tuning.unit_phrase_share is None:
+            return None
+        threshold = max(tuning.unit_phrase_min_docs, tuning.unit_phrase_share * s.num_docs)
+        if s.num_docs < threshold:
+            return None
+
+        def common(m: TermMatch) -> bool:
+            if m.fold_only:
+                terms = [(lx.BODY_FOLD, w) for w in m.words_fold]
+            else:
+                terms = [(f, w) for w in m.words for f in (lx.BODY, lx.TITLE)]
+            return any(s.doc_freq(f, w) >= threshold for f, w in terms)
+
+        return common
+
     def _ids(self, query: tantivy.Query, s: tantivy.Searcher, at_most: int) -> set[str]:
         """Every article id matching `query`, from the `id` fast field (no stored docs).
 
@@ -450,7 +482,9 @@ class Searcher:
         filters = [f for f in (api, parsed.filters) if not f.empty]
         if not parsed.clauses and not filters:
             raise QueryError("the query is empty: type some words or a filter such as lang:vi")
-        plan = plan_query(parsed, filters, self.schema, _boosts(tuning))
+        s = self.lexical.searcher()
+        plan = plan_query(parsed, filters, self.schema, _boosts(tuning),
+                          self._common_words(s, tuning))
         notes: list[str] = []
         used_mode = mode
         dense: tuple[Embedder, VectorIndex] | None = None
@@ -467,7 +501,6 @@ class Searcher:
         if not plan.has_text and sort == "relevance":
             notes.append("no search words: newest first")
 
-        s = self.lexical.searcher()
         need = offset + limit
         depth = max(tuning.candidates, 3 * need + 10)
         qvec = (self._embed_query(dense[0], parsed.positive_text)
@@ -494,35 +527,35 @@ class Searcher:
                   qvec: Any, tuning: Tuning, lists: bool = True,
                   qlang: str = "und") -> _Relevant:
         q_lex = plan.query(self.schema, filters)
-        lexical: list[tuple[str, float]] = []
-        lex_total = 0
-        if mode != "dense":
-            if lists:
-                lexical, lex_total = self.lexical.search_counted(
-                    q_lex, depth, order_by_date=by_date, searcher=s)
-            else:
-                lex_total = self.lexical.count(q_lex, searcher=s)
         dense_hits: list[tuple[str, float]] = []
         dres: DenseResult | None = None
         if dense is not None and mode != "lexical":
             dres = self._dense_search(dense[1], qvec, qlang, plan, filters, depth, tuning, s)
             dense_hits = dres.hits
-        dense_only: list[str] = []
+        dense_ids: list[str] = []
         if dense_hits:
             ids = [a for a, _ in dense_hits]
-            id_query = tantivy.Query.term_set_query(self.schema, lx.ID, ids)
             # Vectors of articles no longer in the lexical index (deleted) do not count.
-            present = self._ids(id_query, s, len(ids))
-            both: set[str] = set()
-            if mode == "hybrid":
-                both = self._ids(tantivy.Query.boolean_query([
-                    (tantivy.Occur.Must, q_lex), (tantivy.Occur.Must, id_query)]), s, len(ids))
-            dense_only = [a for a in ids if a in present and a not in both]
+            present = self._ids(tantivy.Query.term_set_query(self.schema, lx.ID, ids), s,
+                                len(ids))
             dense_hits = [(a, sc) for a, sc in dense_hits if a in present]
-        total = (lex_total if mode != "dense" else 0) + len(dense_only)
+            dense_ids = [a for a, _ in dense_hits]
+        lexical: list[tuple[str, float]] = []
         facets: dict[str, dict[str, int]] = {"language": {}, "source": {}}
-        if lists:
-            facets = self._facets(q_lex if mode != "dense" else None, dense_only, s)
+        matching = self._matching(q_lex if mode != "dense" else None, dense_ids)
+        if matching is None:
+            total = 0
+        elif lists:
+            # One pass over the matching set (lexical matches or dense hits; which dense
+            # hits the lexical query also matches never needs working out) gives the
+            # facets and, from them, the total.
+            facets, total = self._facets(matching, s)
+        else:
+            total = self.lexical.count(matching, searcher=s)
+        if lists and mode != "dense" and total:
+            lexical = self.lexical.search(q_lex, depth, order_by_date=by_date, searcher=s)
+        in_lexical = {a for a, _ in lexical}
+        dense_only = [a for a in dense_ids if a not in in_lexical]
         return _Relevant(total, lexical, dense_hits, dense_only, facets, dres,
                          dense[1] if dense is not None else None, qlang)
 
@@ -567,18 +600,20 @@ class Searcher:
             result.hits = [(a, sc) for a, sc in result.hits if a in keep]
         return result
 
-    def _facets(self, q_lex: tantivy.Query | None, extra: list[str],
-                s: tantivy.Searcher) -> dict[str, dict[str, int]]:
-        """Language and source counts over the matching set: the lexical matches and
-        the dense-only hits, as one query, from fast fields (no stored documents)."""
-        parts = [q for q in (q_lex, tantivy.Query.term_set_query(self.schema, lx.ID, extra)
-                             if extra else None) if q is not None]
-        if not parts:
-            return {"language": {}, "source": {}}
-        q = _should(parts)
-        assert q is not None
-        counts = self.lexical.facets(q, (lx.LANG, lx.SOURCE), FACET_SIZE, searcher=s)
-        return {"language": _by_count(counts[lx.LANG]), "source": _by_count(counts[lx.SOURCE])}
+    def _matching(self, q_lex: tantivy.Query | None, dense_ids: list[str]
+                  ) -> tantivy.Query | None:
+        """The matching set as one query: the lexical matches and the dense hits."""
+        return _should([q for q in (q_lex, tantivy.Query.term_set_query(
+            self.schema, lx.ID, dense_ids) if dense_ids else None) if q is not None])
+
+    def _facets(self, matching: tantivy.Query, s: tantivy.Searcher
+                ) -> tuple[dict[str, dict[str, int]], int]:
+        """(language and source counts, how many articles match), from fast fields in
+        one aggregation (no stored documents)."""
+        counts, total = self.lexical.facets_counted(matching, (lx.LANG, lx.SOURCE),
+                                                    FACET_SIZE, searcher=s)
+        return ({"language": _by_count(counts[lx.LANG]),
+                 "source": _by_count(counts[lx.SOURCE])}, total)
 
     def _order(self, rel: _Relevant, mode: str, by_date: bool, tuning: Tuning,
                s: tantivy.Searcher) -> tuple[list[str], dict[str, float],

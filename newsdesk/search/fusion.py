@@ -58,6 +58,11 @@ class Tuning:
     languages, gaps within one language are)."""
     candidates: int = 100
     """How deep each list is read before fusion (at least 3× offset + limit)."""
+    unit_phrase_share: float | None = 0.003
+    """An optional query word held as a word by at least this share of the documents
+    (and `unit_phrase_min_docs`) is matched by its word terms only, without its unit
+    phrase (`engine.Searcher._common_words`); None always adds the phrase."""
+    unit_phrase_min_docs: int = 1000
     recency_half_life_days: float | None = None
     """Off by default: relevance sort ranks by relevance only. When set, a hit's fused
     score is multiplied by 1 + recency_weight × 2^(−age / half life)."""
