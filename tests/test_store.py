@@ -109,6 +109,18 @@ def test_get_by_prefix_and_external_id(tmp_path: Path, vi_text) -> None:
             store.get("does-not-exist")
 
 
+def test_get_many_returns_the_existing_articles_by_id(tmp_path: Path) -> None:
+    texts = [realtext.vietnamese_article(k) for k in (3, 4)]
+    with open_store(tmp_path) as store:
+        ids = [store.save(make_article(t, body, f"https://baosonghong.example/{k}.html"))
+               .article_id for k, (t, body) in enumerate(texts)]
+        many = store.get_many([ids[1], "not-an-id", ids[0], ids[1]])
+        assert set(many) == set(ids)
+        for article_id in ids:
+            assert many[article_id] == store.get(article_id)
+        assert store.get_many([]) == {}
+
+
 def test_schema_is_versioned_and_newer_stores_are_refused(tmp_path: Path) -> None:
     with open_store(tmp_path) as store:
         assert store.schema_version == LATEST_VERSION

@@ -111,6 +111,29 @@ def _must(queries: Sequence[tantivy.Query]) -> tantivy.Query | None:
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in qs])
 
 
+def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] = lx.BOOSTS,
+                units: bool = True) -> list[tantivy.Query] | None:
+    """`match_query` as a flat list of weighted term queries, when the match is only terms
+    (None: it needs a phrase, i.e. a unit phrase of two or more units).
+
+    Each term adds its BM25 score either way, so the flat list scores exactly like the
+    nested query; but a query that is one flat union of term queries is one tantivy can
+    prune (block-max WAND) instead of scoring every document that holds a common word.
+    """
+    if m.phrase:
+        return None
+    exact = not m.fold_only
+    streams = [(f, m.words) for f in (lx.TITLE, lx.BODY) if exact]
+    streams += [(f, m.words_fold) for f in (lx.TITLE_FOLD, lx.BODY_FOLD)]
+    if units:
+        if (exact and len(m.sub) > 1) or len(m.sub_fold) > 1:
+            return None
+        streams += [(f, m.sub) for f in (lx.TITLE_SUB, lx.BODY_SUB) if exact]
+        streams += [(f, m.sub_fold) for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
+    return [lx.term_query(schema, f, t, boosts[f])
+            for f, terms in streams for t in dict.fromkeys(terms)]
+
+
 def match_query(schema: tantivy.Schema, m: TermMatch,
                 boosts: dict[str, float] = lx.BOOSTS, units: bool = True) -> tantivy.Query | None:
     """Documents holding this word (any of its word terms, or its units in sequence),
@@ -184,6 +207,7 @@ class Plan:
     parsed: ParsedQuery
     filters: list[SearchFilters]
     optional: list[tantivy.Query] = field(default_factory=list)
+    optional_terms: list[tantivy.Query] = field(default_factory=list)  # flat, see match_terms
     required: list[tantivy.Query] = field(default_factory=list)
     excluded: list[tantivy.Query] = field(default_factory=list)
     highlight: list[TermMatch] = field(default_factory=list)
@@ -191,13 +215,13 @@ class Plan:
 
     @property
     def has_text(self) -> bool:
-        return bool(self.optional or self.required)
+        return bool(self.optional or self.optional_terms or self.required)
 
     def text_query(self, schema: tantivy.Schema) -> tantivy.Query:
         clauses = [(tantivy.Occur.Must, q) for q in self.required]
         clauses += [(tantivy.Occur.MustNot, q) for q in self.excluded]
-        clauses += [(tantivy.Occur.Should, q) for q in self.optional]
-        if not self.optional and not self.required:
+        clauses += [(tantivy.Occur.Should, q) for q in [*self.optional_terms, *self.optional]]
+        if not self.has_text:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(clauses)
 
@@ -241,12 +265,20 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
         analyses = [analyse_term(t, hint) for t in clause.alternatives]
         single = analyses[0] if len(analyses) == 1 else None
         if clause.occur == "should" and single is not None and not single.term.phrase:
+            usual = {id(m) for m in single.matches() if common is not None and common(m)}
             for m in single.matches():
-                q = match_query(schema, m, boosts, units=common is None or not common(m))
-                if q is not None:
+                units = id(m) not in usual
+                terms = match_terms(schema, m, boosts, units)
+                if terms is not None:
+                    plan.optional_terms += terms
+                elif (q := match_query(schema, m, boosts, units)) is not None:
                     plan.optional.append(q)
             for run in single.runs:
                 for alt in run:
+                    # Words all common: their phrase bonus would check positions in a
+                    # large share of the index, for a small change in order.
+                    if alt and all(id(m) in usual for m in alt):
+                        continue
                     prox = _proximity(schema, alt)
                     if prox is not None:
                         plan.optional.append(prox)
@@ -689,7 +721,10 @@ class Searcher:
             self._dup_keys[cache_key] = key
         return key
 
-    def _article(self, article_id: str) -> Article | None:
+    def _article(self, article_id: str, loaded: dict[str, Article]) -> Article | None:
+        article = loaded.get(article_id)
+        if article is not None:
+            return article
         with self._store_lock:
             try:
                 return self.store.get(article_id)
@@ -706,10 +741,12 @@ class Searcher:
         keys: list[dedup.DupKey] = []
         groups: list[tuple[int, list[int]]] = []
         scan_to = need * 3 + 10 if tuning.collapse else need
+        with self._store_lock:  # the articles a page usually needs, in one query
+            loaded = self.store.get_many(ordered[:need * 2 if tuning.collapse else need])
         for article_id in ordered:
             if len(articles) >= scan_to or (len(groups) >= need and len(articles) >= need * 2):
                 break
-            article = self._article(article_id)
+            article = self._article(article_id, loaded)
             if article is None:
                 continue
             articles.append(article)

@@ -7,7 +7,7 @@ same tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ from newsdesk.store.sqlite import ArticleFilter, RawRecord, SaveResult, SQLiteSt
 class ArticleStore(Protocol):
     def save(self, article: Article, raw: bytes | None = None) -> SaveResult: ...
     def get(self, ref: str) -> Article: ...
+    def get_many(self, ids: Sequence[str]) -> dict[str, Article]: ...
     def list(self, f: ArticleFilter | None = None, limit: int | None = None,
              offset: int = 0) -> list[Article]: ...
     def count(self, f: ArticleFilter | None = None) -> int: ...
