@@ -275,7 +275,7 @@ def test_cli_json_batch_and_markup_safety(data: Path) -> None:
     assert bad.returncode == 2 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_a_common_word_skips_its_unit_phrase_only_when_the_tuning_says_so(
+def test_common_words_skip_their_unit_phrase_or_only_score_when_the_tuning_says_so(
         tmp_path: Path) -> None:
     """越南 inside jieba's word 越南盾 is found through the unit phrase 越 南; once 越南
     counts as common (held as a word by enough documents) only its word terms match,
@@ -305,3 +305,15 @@ def test_a_common_word_skips_its_unit_phrase_only_when_the_tuning_says_so(
     assert ids(rare) == {"zh-0", "zh-1", "zh-2"}
     required = search("+越南", data=data, embedder=None, mode="lexical", tuning=common)
     assert {h.external_id for h in required.hits} == {"zh-0", "zh-1", "zh-2"}
+
+    # A very common word only scores where a rarer word matches (汇率 is in 1 of 3) ...
+    def found(query: str, tuning: Tuning) -> list[str]:
+        results = search(query, data=data, embedder=None, mode="lexical", tuning=tuning)
+        assert results.total == len(results.hits)
+        return [h.external_id for h in results.hits]
+
+    scoring = Tuning(unit_phrase_share=0.5, scoring_only_share=0.5, unit_phrase_min_docs=1)
+    assert found("越南 汇率", scoring) == ["zh-2"]
+    assert sorted(found("越南 汇率", Tuning())) == ["zh-0", "zh-1", "zh-2"]
+    # ... and when every word is that common, they match as usual.
+    assert sorted(found("越南", scoring)) == ["zh-0", "zh-1"]

@@ -62,7 +62,13 @@ class Tuning:
     """An optional query word held as a word by at least this share of the documents
     (and `unit_phrase_min_docs`) is matched by its word terms only, without its unit
     phrase (`engine.Searcher._common_words`); None always adds the phrase."""
+    scoring_only_share: float | None = 0.05
+    """An optional query word held as a word by at least this share of the documents
+    (and `unit_phrase_min_docs`) only adds to the score of documents that match a rarer
+    query word (None: every word matches on its own)."""
     unit_phrase_min_docs: int = 1000
+    """Below this many documents (in the index, and holding the word) neither of the
+    two rules above applies: small indexes are cheap to search in full."""
     recency_half_life_days: float | None = None
     """Off by default: relevance sort ranks by relevance only. When set, a hit's fused
     score is multiplied by 1 + recency_weight × 2^(−age / half life)."""
