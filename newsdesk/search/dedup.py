@@ -55,11 +55,20 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+def similar(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    """jaccard(a, b) >= threshold, without intersecting sets whose sizes already rule
+    it out (|a ∩ b| / |a ∪ b| <= min / max): most candidate pairs of a page are."""
+    small, big = (len(a), len(b)) if len(a) <= len(b) else (len(b), len(a))
+    if small < threshold * big:
+        return False
+    return jaccard(a, b) >= threshold
+
+
 def near_duplicate(a: DupKey, b: DupKey, threshold: float) -> bool:
     if a.language != b.language:
         return False
-    return jaccard(a.title, b.title) >= threshold or (
-        len(a.lead) >= 20 and len(b.lead) >= 20 and jaccard(a.lead, b.lead) >= threshold)
+    return similar(a.title, b.title, threshold) or (
+        len(a.lead) >= 20 and len(b.lead) >= 20 and similar(a.lead, b.lead, threshold))
 
 
 def collapse(keys: Sequence[DupKey], threshold: float) -> list[tuple[int, list[int]]]:

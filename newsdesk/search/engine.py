@@ -39,6 +39,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -80,6 +81,8 @@ ALLOWED_IDS_MAX = 20_000
 """Above this many articles a required/excluded-word constraint is checked on the dense
 candidates afterwards rather than listed up front (tantivy's terms aggregation also
 refuses more than 65,000 buckets)."""
+COUNTING_THREADS = 2
+"""Worker threads for facet counting, per `Searcher` (shared by concurrent searches)."""
 LANGUAGE_NAMES = {"zh": "Chinese", "vi": "Vietnamese", "en": "English", "th": "Thai",
                   "lo": "Lao", "und": "an unknown language"}
 
@@ -381,7 +384,11 @@ def merge_filters(filters: Sequence[SearchFilters]) -> SearchFilters:
 
 @dataclass
 class _Relevant:
-    """The matching set of one search: ranked lists and how big it is."""
+    """The matching set of one search: ranked lists and how big it is.
+
+    `total` and `facets` may still be counting on the searcher's worker thread
+    (`counting`); `settle()` waits for them. The ranked lists never wait.
+    """
 
     total: int
     lexical: list[tuple[str, float]]  # relevance order (or date order when by_date)
@@ -391,6 +398,13 @@ class _Relevant:
     dense_result: DenseResult | None = None
     vectors: VectorIndex | None = None
     query_language: str = "und"
+    counting: Future[tuple[dict[str, dict[str, int]], int]] | None = None
+
+    def settle(self) -> _Relevant:
+        if self.counting is not None:
+            self.facets, self.total = self.counting.result()
+            self.counting = None
+        return self
 
 
 class Searcher:
@@ -413,8 +427,14 @@ class Searcher:
         self._embedder_arg = embedder
         self._vectors: VectorIndex | None = None
         self._cache: EmbeddingCache | None = None
+        # Counting and faceting a big matching set is one native pass that releases
+        # the GIL: on its own thread it overlaps the top-k search, the store reads and
+        # the snippets instead of adding to them.
+        self._counter = ThreadPoolExecutor(max_workers=COUNTING_THREADS,
+                                           thread_name_prefix="newsdesk-facets")
 
     def close(self) -> None:
+        self._counter.shutdown(wait=True)
         self.store.close()
         if self._cache is not None:
             self._cache.close()
@@ -558,7 +578,11 @@ class Searcher:
             notes.append("no search words: newest first")
 
         need = offset + limit
-        depth = max(tuning.candidates, 3 * need + 10)
+        page_depth = 3 * need + 10  # what `_page` may scan to fill a page after collapsing
+        # Lexical relevance order is final (nothing to fuse or re-weight), so it needs no
+        # more candidates than the page scans; a smaller top-k also prunes sooner.
+        depth = (page_depth if used_mode == "lexical" and not tuning.recency_half_life_days
+                 else max(tuning.candidates, page_depth))
         qvec = (self._embed_query(dense[0], parsed.positive_text)
                 if dense is not None else None)
         qlang = (query_language(parsed.positive_text, set(dense[1].languages()))
@@ -568,6 +592,7 @@ class Searcher:
 
         ordered, scores, ranks = self._order(rel, used_mode, by_date, tuning, s)
         hits = self._page(ordered, scores, ranks, offset, limit, plan, tuning)
+        rel.settle()
         explanation = None
         if not hits:
             explanation = self._explain(plan, filters, used_mode, rel.total, offset, s, dense,
@@ -599,21 +624,21 @@ class Searcher:
         lexical: list[tuple[str, float]] = []
         facets: dict[str, dict[str, int]] = {"language": {}, "source": {}}
         matching = self._matching(q_lex if mode != "dense" else None, dense_ids)
-        if matching is None:
-            total = 0
-        elif lists:
+        counting = None
+        total = 0
+        if matching is not None and lists:
             # One pass over the matching set (lexical matches or dense hits; which dense
             # hits the lexical query also matches never needs working out) gives the
-            # facets and, from them, the total.
-            facets, total = self._facets(matching, s)
-        else:
+            # facets and, from them, the total. It runs beside the ranking.
+            counting = self._counter.submit(self._facets, matching, s)
+        elif matching is not None:
             total = self.lexical.count(matching, searcher=s)
-        if lists and mode != "dense" and total:
+        if lists and mode != "dense":
             lexical = self.lexical.search(q_lex, depth, order_by_date=by_date, searcher=s)
         in_lexical = {a for a, _ in lexical}
         dense_only = [a for a in dense_ids if a not in in_lexical]
         return _Relevant(total, lexical, dense_hits, dense_only, facets, dres,
-                         dense[1] if dense is not None else None, qlang)
+                         dense[1] if dense is not None else None, qlang, counting)
 
     def _dense_search(self, vectors: VectorIndex, qvec: Any, qlang: str, plan: Plan,
                       filters: list[SearchFilters], depth: int, tuning: Tuning,
@@ -825,7 +850,7 @@ class Searcher:
         if merged.languages:
             without = [replace(f, languages=()) for f in filters]
             rel = self._relevant(plan, without, mode, False, tuning.candidates, s, dense, qvec,
-                                 tuning, lists=True, qlang=qlang)
+                                 tuning, lists=True, qlang=qlang).settle()
             if rel.total:
                 others = ", ".join(f"{LANGUAGE_NAMES.get(k, k)} {v}"
                                    for k, v in rel.facets["language"].items())
