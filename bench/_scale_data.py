@@ -24,7 +24,7 @@ import hashlib
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -144,8 +144,14 @@ def load_thaigov() -> list[Doc]:
 
 
 def load_real() -> list[Doc]:
-    """All real documents, interleaved by corpus so any prefix mixes the three languages."""
-    sets = [load_cctv(), load_vietnews(), load_thaigov()]
+    """All real documents, interleaved by corpus so any prefix mixes the three languages.
+
+    Titles and paragraphs are normalised as ingest stores them (NFC, no zero-width
+    characters, one line each): some vietnews files carry combining tone marks and some
+    thaigov ones zero-width spaces, which no article in a newsdesk store ever has.
+    """
+    sets = [[normalised(d) for d in docs] for docs in (load_cctv(), load_vietnews(),
+                                                       load_thaigov())]
     out: list[Doc] = []
     seen: set[str] = set()
     for i in range(max(len(s) for s in sets)):
@@ -154,6 +160,13 @@ def load_real() -> list[Doc]:
                 seen.add(s[i].id)
                 out.append(s[i])
     return out
+
+
+def normalised(doc: Doc) -> Doc:
+    from newsdesk.text.normalize import normalize_paragraph
+
+    paragraphs = [p for p in map(normalize_paragraph, doc.paragraphs) if p]
+    return replace(doc, title=normalize_paragraph(doc.title), paragraphs=paragraphs)
 
 
 def english_queries(limit: int) -> list[str]:
