@@ -82,7 +82,9 @@ ALLOWED_IDS_MAX = 20_000
 candidates afterwards rather than listed up front (tantivy's terms aggregation also
 refuses more than 65,000 buckets)."""
 COUNTING_THREADS = 2
-"""Worker threads for facet counting, per `Searcher` (shared by concurrent searches)."""
+"""Worker threads per `Searcher` for the native passes of a search that can overlap
+(lexical top-k beside dense search, facet counting beside both); shared by concurrent
+searches."""
 LANGUAGE_NAMES = {"zh": "Chinese", "vi": "Vietnamese", "en": "English", "th": "Thai",
                   "lo": "Lao", "und": "an unknown language"}
 
@@ -427,14 +429,14 @@ class Searcher:
         self._embedder_arg = embedder
         self._vectors: VectorIndex | None = None
         self._cache: EmbeddingCache | None = None
-        # Counting and faceting a big matching set is one native pass that releases
-        # the GIL: on its own thread it overlaps the top-k search, the store reads and
-        # the snippets instead of adding to them.
-        self._counter = ThreadPoolExecutor(max_workers=COUNTING_THREADS,
-                                           thread_name_prefix="newsdesk-facets")
+        # tantivy and faiss release the GIL: the lexical top-k runs beside the dense
+        # search, and counting and faceting the matching set (one pass over all of it)
+        # beside the ranking, the store reads and the snippets, instead of adding to them.
+        self._workers = ThreadPoolExecutor(max_workers=COUNTING_THREADS,
+                                           thread_name_prefix="newsdesk-search")
 
     def close(self) -> None:
-        self._counter.shutdown(wait=True)
+        self._workers.shutdown(wait=True)
         self.store.close()
         if self._cache is not None:
             self._cache.close()
@@ -608,6 +610,10 @@ class Searcher:
                   qvec: Any, tuning: Tuning, lists: bool = True,
                   qlang: str = "und") -> _Relevant:
         q_lex = plan.query(self.schema, filters)
+        # The lexical top-k needs nothing from the dense side: it runs beside it.
+        ranking = (self._workers.submit(self.lexical.search, q_lex, depth,
+                                        order_by_date=by_date, searcher=s)
+                   if lists and mode != "dense" else None)
         dense_hits: list[tuple[str, float]] = []
         dres: DenseResult | None = None
         if dense is not None and mode != "lexical":
@@ -630,11 +636,11 @@ class Searcher:
             # One pass over the matching set (lexical matches or dense hits; which dense
             # hits the lexical query also matches never needs working out) gives the
             # facets and, from them, the total. It runs beside the ranking.
-            counting = self._counter.submit(self._facets, matching, s)
+            counting = self._workers.submit(self._facets, matching, s)
         elif matching is not None:
             total = self.lexical.count(matching, searcher=s)
-        if lists and mode != "dense":
-            lexical = self.lexical.search(q_lex, depth, order_by_date=by_date, searcher=s)
+        if ranking is not None:
+            lexical = ranking.result()
         in_lexical = {a for a, _ in lexical}
         dense_only = [a for a in dense_ids if a not in in_lexical]
         return _Relevant(total, lexical, dense_hits, dense_only, facets, dres,
