@@ -183,3 +183,48 @@ def test_real_articles_new_highlights_are_the_full_analysis_matches() -> None:
         assert {(h.start, h.end) for h in snippets.highlights(title, language, matches)} \
             == full_analysis_spans(title, language, matches), query
     assert found >= 12
+
+
+def _reference_context(text: str, start: int, end: int) -> tuple[int, int]:
+    """`snippets._context` as first written: characters tested one by one."""
+    def separator(ch: str) -> bool:
+        return ch.isspace() or unicodedata.category(ch)[0] == "P"
+
+    script = snippets.script_of(text[start]) if start < len(text) else None
+    if script in ("thai", "lao"):
+        pad, reach, stop, fallback = snippets.CONTEXT_CHARS, snippets.CONTEXT_REACH, separator, 0
+    elif script == "han":
+        pad, reach, stop, fallback = (snippets.HAN_CONTEXT_CHARS, snippets.HAN_CONTEXT_REACH,
+                                      separator, 0)
+    else:
+        pad, reach, stop, fallback = 0, snippets.CONTEXT_REACH, str.isspace, snippets.CONTEXT_REACH
+    n = len(text)
+    lo = max(0, start - pad)
+    lo = next((j for j in range(lo, max(0, lo - reach) - 1, -1)
+               if j == 0 or stop(text[j - 1])), max(0, lo - fallback))
+    hi = min(n, end + pad)
+    hi = next((j for j in range(hi, min(n, hi + reach) + 1)
+               if j == n or stop(text[j])), min(n, hi + fallback))
+    return lo, hi
+
+
+def test_context_search_agrees_with_testing_each_character() -> None:
+    """The regex search for the nearest stop gives the same contexts as the
+    character-by-character scan, at every kind of position in real text of each script
+    (starts, ends, inside words, next to punctuation, numbers in Chinese)."""
+    texts = [realtext.thai_release(0)[1], realtext.thai_release(1)[1],
+             " ".join(realtext.vietnamese_article(0)[1]), *realtext.lao_texts(3),
+             *(body for _, body in realtext.chinese_stories()[:3]),
+             *realtext.english_passages(3), "超7.5%的", "", "a", "。", "ก"]
+    rng = random.Random(5)
+    checked = 0
+    for text in texts:
+        n = len(text)
+        spots = {(0, min(1, n)), (max(0, n - 1), n)}
+        spots |= {(s, min(n, s + rng.randint(1, 6))) for s in
+                  (rng.randrange(n) for _ in range(min(n, 400)))} if n else set()
+        for start, end in sorted(spots):
+            assert snippets._context(text, start, end) == _reference_context(text, start, end), \
+                (text[max(0, start - 30):end + 30], start, end)
+            checked += 1
+    assert checked > 2000
