@@ -201,6 +201,28 @@ def test_facets_count_the_whole_matching_set(find) -> None:
         assert sum(results.facets["source"].values()) == results.total
 
 
+def test_counting_query_counts_exactly_what_the_ranking_query_matches(find) -> None:
+    """The total and facets come from a lighter query (no score-only clauses, no
+    proximity phrases a word's own clause already covers); with every match listed
+    (no collapse, a limit above the total) the list and the total must agree, also
+    when the big-index rules make words common or score-only."""
+    queries = ["中老命运共同体", "中老铁路 货运 增长", "đường sắt Lào Trung Quốc", "duong sat cao toc",
+               "Mekong river drought tolls", "ทางรถไฟ ลาว จีน", "+榴莲 出口 中国",
+               "railway -Laos China", "\"đường sắt\" hàng hóa", "Laos China lang:en"]
+    tunings = [Tuning(collapse=False),
+               Tuning(collapse=False, unit_phrase_share=0.01, unit_phrase_min_docs=1),
+               Tuning(collapse=False, unit_phrase_share=0.01, unit_phrase_min_docs=1,
+                      scoring_only_share=0.05)]
+    checked = 0
+    for tuning in tunings:
+        for q in queries:
+            results = find(q, mode="lexical", limit=1000, tuning=tuning)
+            assert results.total == len(results.hits), (q, tuning)
+            assert sum(results.facets["language"].values()) == results.total
+            checked += results.total > 0
+    assert checked >= 25
+
+
 def test_concurrent_searches_get_the_same_facets_and_hits_as_one_at_a_time(find) -> None:
     """Facets are counted on the searcher's worker threads while the hits are ranked;
     searches from many threads at once (as the web server runs them) must not mix up

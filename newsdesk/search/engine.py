@@ -180,6 +180,15 @@ def _proximity(schema: tantivy.Schema, alt: Sequence[TermMatch]) -> tantivy.Quer
     return _should(subs)
 
 
+def _implied(alt: Sequence[TermMatch], without_units: set[int]) -> bool:
+    """Does every document `_proximity(alt)` matches also match a word of `alt` on its
+    own? Yes when a word matched with its unit phrase (id not in `without_units`)
+    has units in the sequence the bonus phrase uses (exact units, or folded ones
+    when `_proximity` fell back to those)."""
+    exact = not any(m.fold_only for m in alt) and sum(len(m.sub) for m in alt) >= 2
+    return any(id(m) not in without_units and (m.sub if exact else m.sub_fold) for m in alt)
+
+
 def term_query(schema: tantivy.Schema, analysis: TermAnalysis,
                boosts: dict[str, float] = lx.BOOSTS) -> tantivy.Query | None:
     """A required (or excluded) term: every script run matches in one of its languages,
@@ -214,6 +223,7 @@ class Plan:
     optional: list[tantivy.Query] = field(default_factory=list)
     optional_terms: list[tantivy.Query] = field(default_factory=list)  # flat, see match_terms
     scoring: list[tantivy.Query] = field(default_factory=list)  # very common words: see below
+    implied: list[tantivy.Query] = field(default_factory=list)  # in `optional`, match nothing new
     required: list[tantivy.Query] = field(default_factory=list)
     excluded: list[tantivy.Query] = field(default_factory=list)
     highlight: list[TermMatch] = field(default_factory=list)
@@ -223,33 +233,45 @@ class Plan:
     def has_text(self) -> bool:
         return bool(self.optional or self.optional_terms or self.scoring or self.required)
 
-    def text_query(self, schema: tantivy.Schema) -> tantivy.Query:
+    def text_query(self, schema: tantivy.Schema, counting: bool = False) -> tantivy.Query:
         """Required words must match, excluded ones must not; otherwise one optional word
         must. Very common optional words (`scoring`) only add to the score of documents
         that match a rarer word, as Lucene's CommonTermsQuery does; when every optional
-        word is very common they match as usual."""
+        word is very common they match as usual.
+
+        `counting`: the same matching set without the clauses that only score (the
+        `scoring` words beside a required clause, the `implied` phrases), for the pass
+        that counts and facets every match and needs no score."""
         clauses = [(tantivy.Occur.Must, q) for q in self.required]
         clauses += [(tantivy.Occur.MustNot, q) for q in self.excluded]
-        matching = [*self.optional_terms, *self.optional]
+        optional = self.optional
+        if counting and self.implied:
+            left_out = {id(q) for q in self.implied}
+            optional = [q for q in optional if id(q) not in left_out]
+        matching = [*self.optional_terms, *optional]
         if self.scoring and matching and not self.required:
             one_of = _should(matching)
             assert one_of is not None
             clauses.append((tantivy.Occur.Must, one_of))
-            clauses += [(tantivy.Occur.Should, q) for q in self.scoring]
+            if not counting:
+                clauses += [(tantivy.Occur.Should, q) for q in self.scoring]
+        elif counting and self.required:  # optional clauses beside a required one only score
+            pass
         else:
             clauses += [(tantivy.Occur.Should, q) for q in [*matching, *self.scoring]]
         if not self.has_text:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(clauses)
 
-    def query(self, schema: tantivy.Schema, filters: Iterable[SearchFilters] | None = None
-              ) -> tantivy.Query:
-        """The lexical matching query: text clauses and every filter set."""
+    def query(self, schema: tantivy.Schema, filters: Iterable[SearchFilters] | None = None,
+              counting: bool = False) -> tantivy.Query:
+        """The lexical matching query: text clauses and every filter set (`counting`: see
+        `text_query`)."""
         if self.impossible:
             return tantivy.Query.empty_query()
         fs = [q for f in (self.filters if filters is None else filters)
               for q in filter_queries(schema, f)]
-        text = self.text_query(schema)
+        text = self.text_query(schema, counting)
         if not fs:
             return text
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, text),
@@ -302,6 +324,11 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                     prox = _proximity(schema, alt)
                     if prox is not None:
                         plan.optional.append(prox)
+                        # A document with the run's units in sequence holds each word's
+                        # units in sequence, so a word matched with its unit phrase
+                        # already matches it: the bonus then adds no document.
+                        if _implied(alt, usual):
+                            plan.implied.append(prox)
             plan.highlight += single.matches()
             continue
         q = _should([x for a in analyses if (x := term_query(schema, a, boosts)) is not None])
@@ -610,6 +637,7 @@ class Searcher:
                   qvec: Any, tuning: Tuning, lists: bool = True,
                   qlang: str = "und") -> _Relevant:
         q_lex = plan.query(self.schema, filters)
+        q_count = plan.query(self.schema, filters, counting=True)
         # The lexical top-k needs nothing from the dense side: it runs beside it.
         ranking = (self._workers.submit(self.lexical.search, q_lex, depth,
                                         order_by_date=by_date, searcher=s)
@@ -629,7 +657,7 @@ class Searcher:
             dense_ids = [a for a, _ in dense_hits]
         lexical: list[tuple[str, float]] = []
         facets: dict[str, dict[str, int]] = {"language": {}, "source": {}}
-        matching = self._matching(q_lex if mode != "dense" else None, dense_ids)
+        matching = self._matching(q_count if mode != "dense" else None, dense_ids)
         counting = None
         total = 0
         if matching is not None and lists:
