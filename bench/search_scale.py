@@ -147,6 +147,14 @@ def print_tables(results: list[SizeResult], extra: dict[str, Any]) -> None:
             mode, filt = key.split("/")
             print(f"{r.size:>9,} {mode:<8} {filt:<7} {fmt(s['p50']):>7} {fmt(s['p95']):>7} "
                   f"{fmt(s['p99']):>7} {fmt(s['mean']):>7} {s['n']:>4}")
+    print("\nLexical, no filter, by kind of query, ms (title: a whole held-out headline; "
+          "keywords: its longest fragment, cut to 2-4 words or 8 Han characters when longer; "
+          "demo-en: English headlines; lang: the query's language)")
+    for r in results:
+        kinds = r.latency.get("lexical/none", {}).get("by_kind", {})
+        for kind, s in kinds.items():
+            print(f"{r.size:>9,} {kind:<16} {fmt(s['p50']):>7} {fmt(s['p95']):>7} "
+                  f"{fmt(s['p99']):>7} {fmt(s['mean']):>7} {s['n']:>4}")
     print("\nIndex layer alone, ms (newsdesk.index helpers, no engine; dense includes embedding)")
     for r in results:
         for key, s in r.index_level.items():
@@ -284,6 +292,7 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
     for mode in MODES:
         for filtered in (False, True):
             samples: list[float] = []
+            by_kind: dict[str, list[float]] = {}
             empty = 0
             for k, q in enumerate([*queries[:warmup], *queries]):
                 kwargs = filter_for(q, languages) if filtered else {}
@@ -292,9 +301,12 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
                 ms = (time.perf_counter() - t0) * 1000
                 if k >= warmup:
                     samples.append(ms)
+                    by_kind.setdefault(q.origin, []).append(ms)
+                    by_kind.setdefault(f"lang:{q.language}", []).append(ms)
                     empty += not res.hits
             key = f"{mode}/{'filter' if filtered else 'none'}"
-            out[key] = {**percentiles(samples), "empty": empty}
+            out[key] = {**percentiles(samples), "empty": empty,
+                        "by_kind": {kind: percentiles(v) for kind, v in sorted(by_kind.items())}}
             s = out[key]
             log(f"  {key}: p50 {s['p50']:.1f} p95 {s['p95']:.1f} p99 {s['p99']:.1f} ms "
                 f"({empty} empty)")
