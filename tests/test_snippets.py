@@ -76,8 +76,10 @@ def test_match_deep_in_a_long_vietnamese_article_gets_that_paragraph(analysed) -
     marked = " ".join(snippet.text[h.start:h.end] for h in snippet.highlights).lower()
     for word in phrase.lower().split():
         assert word in marked
-    # Only small contexts were analysed, never a whole paragraph or the body.
-    assert analysed and sum(map(len, analysed)) < len(target)
+    # Syllables cut off by spaces or punctuation are the analysis's own units: nothing
+    # was analysed (at most small contexts, never a whole paragraph or the body).
+    assert sum(map(len, analysed)) < len(target)
+    assert analysed == []
 
 
 def test_traditional_text_is_highlighted_for_a_simplified_query() -> None:
@@ -228,3 +230,52 @@ def test_context_search_agrees_with_testing_each_character() -> None:
                 (text[max(0, start - 30):end + 30], start, end)
             checked += 1
     assert checked > 2000
+
+
+def test_trusted_vietnamese_syllables_are_what_the_full_analysis_finds() -> None:
+    """Vietnamese hits that are whole syllables skip the analyser; on real vietnews
+    paragraphs, for random 1–3 syllable queries (some beside numbers and punctuation,
+    some typed without marks), the confirmed spans must be exactly the full analysis's
+    matches at those places."""
+    rng = random.Random(17)
+    compared = trusted = 0
+    for n in range(30):
+        _, paragraphs = realtext.vietnamese_article(n)
+        for paragraph in rng.sample(paragraphs, min(3, len(paragraphs))):
+            words = re.findall(r"\S+", paragraph)
+            if len(words) < 4:
+                continue
+            at = rng.randrange(len(words) - 3)
+            query = " ".join(words[at:at + rng.randint(1, 3)]).strip(".,;:()\"“”")
+            if rng.random() < 0.3:  # typed without marks
+                query = "".join(ch for ch in unicodedata.normalize("NFD", query)
+                                if unicodedata.category(ch) != "Mn").replace("đ", "d")
+            matches = matches_for(query, ("vi",))
+            if not matches:
+                continue
+            hits = snippets._scan(snippets._fold(paragraph, False),
+                                  snippets._prepare(matches, "vi"))
+            if not hits:
+                continue
+            confirmed = {(s, e) for s, e, _ in snippets._confirm(paragraph, "vi", matches, hits)}
+            full = {(s, e) for s, e, _ in snippets.find_matches(paragraph, "vi", matches,
+                                                                analyze(paragraph, "vi"))
+                    if any(s < he and hs < e for hs, he, _ in hits)}
+            assert confirmed == full, query
+            compared += 1
+            trusted += sum(snippets._whole_syllables(paragraph, h, matches[h[2]]) for h in hits)
+    assert compared >= 40 and trusted >= 40
+    # Where the guards matter: a number's first part, an English contraction, a name
+    # with a possessive, syllables glued together, a mark left combining after the hit.
+    crafted = [("Giá tăng 3,2 % trong quý ba, theo Tổng cục Thống kê.", "3"),
+               ("Ông nói: “We don't know yet” về kế hoạch này.", "don"),
+               ("Đoàn đã đến thăm O’Brien và Hà Nội trong tuần.", "O"),
+               ("Tên miền duongsat.vn đã được đăng ký, còn đường sắt thì chưa.", "duong sat"),
+               ("Tuyến đường sắt mới.", "đường sắt")]
+    for paragraph, query in crafted:
+        matches = matches_for(query, ("vi",))
+        hits = snippets._scan(snippets._fold(paragraph, False), snippets._prepare(matches, "vi"))
+        confirmed = {(s, e) for s, e, _ in snippets._confirm(paragraph, "vi", matches, hits)}
+        full = {(s, e) for s, e, _ in snippets.find_matches(paragraph, "vi", matches,
+                                                            analyze(paragraph, "vi"))}
+        assert confirmed == full, (paragraph, query, confirmed, full)

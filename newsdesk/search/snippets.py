@@ -436,6 +436,28 @@ joined contexts gives each the tokens it would get alone (pyvi may group syllabl
 across it, which no match depends on: units are syllables)."""
 
 
+_SYLLABLE_BREAK = re.compile(r"[\W_]+")
+_WORD_JOINERS = frozenset("'’")
+"""Inside a word for the analyser ("don't", "O’Brien"): never trusted next to a hit."""
+
+
+def _whole_syllables(text: str, hit: tuple[int, int, int], match: TermMatch) -> bool:
+    """Is text[start:end] the match's folded syllables in sequence, with nothing on either
+    side that the analyser would join to them (a letter, digit, mark or apostrophe)?
+    Digits are never trusted ("3" in "3,2" is no word of its own)."""
+    start, end, _ = hit
+    piece = text[start:end]
+    if not match.sub_fold or any(ch.isdigit() or ch in _WORD_JOINERS for ch in piece):
+        return False
+    for j in (start - 1, end):
+        if 0 <= j < len(text):
+            ch = text[j]
+            if ch.isalnum() or ch in _WORD_JOINERS or unicodedata.category(ch)[0] == "M":
+                return False
+    syllables = [x for x in _SYLLABLE_BREAK.split(_fold_fast(piece, False)) if x]
+    return syllables == [_unit(u, False) for u in match.sub_fold]
+
+
 def _confirm(text: str, language: str, matches: Sequence[TermMatch],
              hits: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """The real matches at the candidate `hits`: analyse a short context around each.
@@ -447,7 +469,11 @@ def _confirm(text: str, language: str, matches: Sequence[TermMatch],
     # A run of Han characters is found by the index as its characters in sequence
     # (`*_sub` phrase), whatever jieba grouped around it, so a scan hit inside Han text
     # already is a real match: analysing it would only confirm it (and cost ~1 ms).
-    trusted = [h for h in hits if all(script_of(ch) == "han" for ch in text[h[0]:h[1]])]
+    # Likewise a Vietnamese hit that is exactly a match's syllables, cut off from its
+    # neighbours: the analysis finds the syllables in sequence whatever pyvi grouped.
+    vietnamese = base_language(language) == "vi"
+    trusted = [h for h in hits if all(script_of(ch) == "han" for ch in text[h[0]:h[1]])
+               or (vietnamese and _whole_syllables(text, h, matches[h[2]]))]
     hits = [h for h in hits if h not in trusted]
     if not hits:
         return _merge(list(trusted))
