@@ -206,9 +206,11 @@ def test_counting_query_counts_exactly_what_the_ranking_query_matches(find) -> N
     proximity phrases a word's own clause already covers); with every match listed
     (no collapse, a limit above the total) the list and the total must agree, also
     when the big-index rules make words common or score-only."""
-    queries = ["中老命运共同体", "中老铁路 货运 增长", "đường sắt Lào Trung Quốc", "duong sat cao toc",
-               "Mekong river drought tolls", "ทางรถไฟ ลาว จีน", "+榴莲 出口 中国",
-               "railway -Laos China", "\"đường sắt\" hàng hóa", "Laos China lang:en"]
+    queries = ["中老命运共同体", "中老铁路 货运 增长",
+               "đường sắt Lào Trung Quốc", "duong sat cao toc",
+               "Mekong river drought tolls", "ทางรถไฟ ลาว จีน",
+               "+榴莲 出口 中国", "railway -Laos China",
+               "\"đường sắt\" hàng hóa", "Laos China lang:en"]
     tunings = [Tuning(collapse=False),
                Tuning(collapse=False, unit_phrase_share=0.01, unit_phrase_min_docs=1),
                Tuning(collapse=False, unit_phrase_share=0.01, unit_phrase_min_docs=1,
