@@ -81,7 +81,7 @@ ALLOWED_IDS_MAX = 20_000
 """Above this many articles a required/excluded-word constraint is checked on the dense
 candidates afterwards rather than listed up front (tantivy's terms aggregation also
 refuses more than 65,000 buckets)."""
-COUNTING_THREADS = 2
+SEARCH_THREADS = 2
 """Worker threads per `Searcher` for the native passes of a search that can overlap
 (lexical top-k beside dense search, facet counting beside both); shared by concurrent
 searches."""
@@ -459,7 +459,7 @@ class Searcher:
         # tantivy and faiss release the GIL: the lexical top-k runs beside the dense
         # search, and counting and faceting the matching set (one pass over all of it)
         # beside the ranking, the store reads and the snippets, instead of adding to them.
-        self._workers = ThreadPoolExecutor(max_workers=COUNTING_THREADS,
+        self._workers = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
                                            thread_name_prefix="newsdesk-search")
 
     def close(self) -> None:
