@@ -255,9 +255,7 @@ class Plan:
             clauses.append((tantivy.Occur.Must, one_of))
             if not counting:
                 clauses += [(tantivy.Occur.Should, q) for q in self.scoring]
-        elif counting and self.required:  # optional clauses beside a required one only score
-            pass
-        else:
+        elif not (counting and self.required):  # beside a required clause they only score
             clauses += [(tantivy.Occur.Should, q) for q in [*matching, *self.scoring]]
         if not self.has_text:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
@@ -637,7 +635,6 @@ class Searcher:
                   qvec: Any, tuning: Tuning, lists: bool = True,
                   qlang: str = "und") -> _Relevant:
         q_lex = plan.query(self.schema, filters)
-        q_count = plan.query(self.schema, filters, counting=True)
         # The lexical top-k needs nothing from the dense side: it runs beside it.
         ranking = (self._workers.submit(self.lexical.search, q_lex, depth,
                                         order_by_date=by_date, searcher=s)
@@ -657,7 +654,9 @@ class Searcher:
             dense_ids = [a for a, _ in dense_hits]
         lexical: list[tuple[str, float]] = []
         facets: dict[str, dict[str, int]] = {"language": {}, "source": {}}
-        matching = self._matching(q_count if mode != "dense" else None, dense_ids)
+        matching = self._matching(
+            plan.query(self.schema, filters, counting=True) if mode != "dense" else None,
+            dense_ids)
         counting = None
         total = 0
         if matching is not None and lists:
