@@ -13,7 +13,7 @@ import opencc
 import pytest
 import snowballstemmer
 
-from newsdesk.text import segment_vi, segment_zh
+from newsdesk.text import segment_th, segment_vi, segment_zh
 from newsdesk.text.analysis import (
     Token,
     align_pieces,
@@ -237,6 +237,22 @@ def test_thai_real_text_offsets() -> None:
     assert_covers_letters(body, tokens)
     assert [t.text for t in analyze("รัฐบาลไทยประกาศนโยบายใหม่", "th")] == \
         ["รัฐบาล", "ไทย", "ประกาศ", "นโยบาย", "ใหม่"]
+
+
+def test_thai_chain_cuts_real_text_as_pythainlp_newmm_does() -> None:
+    """nlpo3 (Rust) replaced pythainlp's Python newmm: same dictionary, same cuts."""
+    runs = [run for n in range(40) for text in realtext.thai_release(n)
+            for run in segment_th.THAI_RUN.findall(text)]
+    assert len(runs) > 2000
+    ours = [segment_th.newmm_words(run) for run in runs]
+    same = sum(a == segment_th.pythainlp_newmm_words(run)
+               for a, run in zip(ours, runs, strict=True))
+    assert same >= 0.999 * len(runs)
+    assert all("".join(words) == run for words, run in zip(ours, runs, strict=True))
+    # nlpo3 alone cuts the thanthakhat off "เวียร์" (favipiravir); past the start of a
+    # run (a stray mark can open one) no word starts with a mark
+    assert all(unicodedata.category(w[0]) != "Mn" for words in ours for w in words[1:])
+    assert segment_th.newmm_words("ยาฟาวิพิราเวียร์ใช้รักษา")[-3:] == ["เวียร์", "ใช้", "รักษา"]
 
 
 def test_thai_word_split_by_a_zero_width_space_keeps_offsets() -> None:
