@@ -279,3 +279,36 @@ def test_trusted_vietnamese_syllables_are_what_the_full_analysis_finds() -> None
         full = {(s, e) for s, e, _ in snippets.find_matches(paragraph, "vi", matches,
                                                             analyze(paragraph, "vi"))}
         assert confirmed == full, (paragraph, query, confirmed, full)
+
+
+def test_thai_cut_check_confirms_what_the_analysis_of_the_contexts_confirms(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thai one-word hits are checked against newmm's cut directly (no tokens); on real
+    thaigov paragraphs and random query words (many found inside longer words), the
+    confirmed spans must equal those of the analysis path they replaced."""
+    rng = random.Random(23)
+    cases = []
+    for n in range(12):
+        _, body = realtext.thai_release(n)
+        paragraphs = [p for p in body.split("\n") if len(p) > 80]
+        for paragraph in rng.sample(paragraphs, min(4, len(paragraphs))):
+            words = [t.text for t in analyze(paragraph, "th") if t.kind == "word"
+                     and t.text[0] >= "\u0e00"]
+            query = " ".join(rng.sample(words, min(2, len(words))))
+            cases.append((paragraph, query))
+    # A word split by a zero-width space is one word for the analyser.
+    cases.append(("รัฐบาลประกาศนโย\u200bบายใหม่ และนโยบายเดิม", "นโย"))
+    confirmed = []
+    for paragraph, query in cases:
+        matches = matches_for(query, ("th",))
+        hits = snippets._scan(snippets._fold(paragraph, False), snippets._prepare(matches, "th"))
+        confirmed.append((hits, snippets._confirm(paragraph, "th", matches, hits)))
+    monkeypatch.setattr(snippets, "_thai_words", lambda text, hits, matches: ([], list(hits)))
+    rejected = 0
+    for (paragraph, query), (hits, fast) in zip(cases, confirmed, strict=True):
+        matches = matches_for(query, ("th",))
+        assert fast == snippets._confirm(paragraph, "th", matches, hits), query
+        rejected += len(hits) - len(fast)
+    assert len(cases) >= 40 and rejected >= 10  # the check had hits to turn down
+    assert snippets._thai_words(cases[-1][0], confirmed[-1][0],
+                                matches_for("นโย", ("th",)))[1], "the ZWSP hit is undecided"
