@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -458,19 +459,8 @@ def _whole_syllables(text: str, hit: tuple[int, int, int], match: TermMatch) -> 
     return syllables == [_unit(u, False) for u in match.sub_fold]
 
 
-def _thai_run(text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int] | None:
-    """The run of Thai script around text[start:end], within the context [lo, hi); None
-    when a character at its edge is one the chain would drop or join across (an
-    invisible one: "นโย\u200bบาย" is one word for the analyser)."""
-    a, b = start, end
-    while a > lo and script_of(text[a - 1]) == "thai":
-        a -= 1
-    while b < hi and script_of(text[b]) == "thai":
-        b += 1
-    for j in (a - 1, b):
-        if 0 <= j < len(text) and _INVISIBLE.match(text[j]):
-            return None
-    return a, b
+_THAI = re.compile("[\u0e00-\u0e7f]+")
+"""Thai script, as `segment_th.THAI_RUN` and `terms.script_of` see it."""
 
 
 def _contexts(text: str, hits: Sequence[tuple[int, int, int]]) -> list[list[int]]:
@@ -502,31 +492,32 @@ def _thai_words(text: str, hits: Sequence[tuple[int, int, int]],
     thai: list[tuple[int, int, int]] = []
     for hit in hits:
         s, e, k = hit
-        one_word = len(matches[k].sub) == 1 and not matches[k].fold_only
-        if one_word and all(script_of(ch) == "thai" for ch in text[s:e]):
+        if len(matches[k].sub) == 1 and not matches[k].fold_only and _THAI.fullmatch(text, s, e):
             thai.append(hit)
         else:
             undecided.append(hit)
+    if not thai:
+        return [], undecided
+    # The runs of Thai script in each context (clipped to it), as the chain sees them
+    runs: list[tuple[int, int]] = [m.span() for lo, hi in _contexts(text, thai)
+                                   for m in _THAI.finditer(text, lo, hi)]
+    starts = [a for a, _ in runs]
     confirmed: list[tuple[int, int, int]] = []
     cuts_of: dict[tuple[int, int], set[int]] = {}
-    contexts = _contexts(text, thai)
-    c = 0
-    for hit in sorted(thai):
+    for hit in thai:
         s, e, _ = hit
-        while contexts[c][1] < e:
-            c += 1
-        run = _thai_run(text, contexts[c][0], contexts[c][1], s, e)
-        if run is None:
-            undecided.append(hit)
+        a, b = runs[bisect_right(starts, s) - 1]
+        if any(0 <= j < len(text) and _INVISIBLE.match(text, j) for j in (a - 1, b)):
+            undecided.append(hit)  # "นโย\u200bบาย" is one word for the analyser
             continue
-        cuts = cuts_of.get(run)
+        cuts = cuts_of.get((a, b))
         if cuts is None:
-            at = run[0]
+            at = a
             cuts = {at}
-            for word in newmm_words(text[run[0]:run[1]]):
+            for word in newmm_words(text[a:b]):
                 at += len(word)
                 cuts.add(at)
-            cuts_of[run] = cuts
+            cuts_of[(a, b)] = cuts
         if s in cuts and e in cuts and not any(j in cuts for j in range(s + 1, e)):
             confirmed.append(hit)
     return confirmed, undecided
