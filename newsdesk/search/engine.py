@@ -443,7 +443,7 @@ class Searcher:
         if not (self.data_dir / DB_NAME).exists():
             raise SearchError(f"no articles in {self.data_dir} yet: ingest some first "
                               "(`newsdesk ingest PATH`)")
-        if not read_state(self.data_dir) or not tantivy.Index.exists(str(self.paths.lexical)):
+        if not read_state(self.data_dir) or not lx.LexicalIndex.exists(self.paths.lexical):
             raise SearchError(f"no search index in {self.data_dir}: run `newsdesk reindex`")
         self.lexical = lx.LexicalIndex(self.paths.lexical)
         self.schema = self.lexical.schema
