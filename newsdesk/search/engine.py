@@ -119,7 +119,7 @@ def _must(queries: Sequence[tantivy.Query]) -> tantivy.Query | None:
 def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] = lx.BOOSTS,
                 units: bool = True) -> list[tantivy.Query] | None:
     """`match_query` as a flat list of weighted term queries, when the match is only terms
-    (None: it needs a phrase, i.e. a unit phrase of two or more units).
+    (None: it needs a phrase, i.e. three or more units in sequence; two are one pair term).
 
     Each term adds its BM25 score either way, so the flat list scores exactly like the
     nested query; but a query that is one flat union of term queries is one tantivy can
@@ -131,12 +131,20 @@ def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] =
     streams = [(f, m.words) for f in (lx.TITLE, lx.BODY) if exact]
     streams += [(f, m.words_fold) for f in (lx.TITLE_FOLD, lx.BODY_FOLD)]
     if units:
-        if (exact and len(m.sub) > 1) or len(m.sub_fold) > 1:
+        if (exact and len(m.sub) > 2) or len(m.sub_fold) > 2:
             return None
-        streams += [(f, m.sub) for f in (lx.TITLE_SUB, lx.BODY_SUB) if exact]
-        streams += [(f, m.sub_fold) for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
+        streams += [_unit_stream(f, m.sub) for f in (lx.TITLE_SUB, lx.BODY_SUB) if exact]
+        streams += [_unit_stream(f, m.sub_fold) for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
     return [lx.term_query(schema, f, t, boosts[f])
             for f, terms in streams for t in dict.fromkeys(terms)]
+
+
+def _unit_stream(unit_field: str, units: Sequence[str]) -> tuple[str, Sequence[str]]:
+    """One or two units in sequence as (field, terms): a unit is a term of `unit_field`,
+    two are one term of its pair field (as `lx.sequence_query` asks for them)."""
+    if len(units) == 2:
+        return lx.PAIR_OF[unit_field], [units[0] + lx.PAIR_JOIN + units[1]]
+    return unit_field, units
 
 
 def match_query(schema: tantivy.Schema, m: TermMatch,
@@ -155,12 +163,19 @@ def match_query(schema: tantivy.Schema, m: TermMatch,
         subs += [lx.terms_query(schema, f, m.words_fold, boosts[f])
                  for f in (lx.TITLE_FOLD, lx.BODY_FOLD) if m.words_fold]
     if m.sub and not m.fold_only:
-        subs += [lx.phrase_query(schema, f, list(enumerate(m.sub)), boost=boosts[f])
+        subs += [lx.sequence_query(schema, f, m.sub, boost=_sequence_boost(boosts, f, m.sub))
                  for f in (lx.TITLE_SUB, lx.BODY_SUB)]
     if m.sub_fold:
-        subs += [lx.phrase_query(schema, f, list(enumerate(m.sub_fold)), boost=boosts[f])
+        subs += [lx.sequence_query(schema, f, m.sub_fold,
+                                   boost=_sequence_boost(boosts, f, m.sub_fold))
                  for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
     return _should(subs)
+
+
+def _sequence_boost(boosts: dict[str, float], unit_field: str, units: Sequence[str]) -> float:
+    """The weight of units in sequence: their pair field's (tunable apart), or the unit
+    field's for a single unit."""
+    return boosts[lx.PAIR_OF[unit_field] if len(units) >= 2 else unit_field]
 
 
 def _proximity(schema: tantivy.Schema, alt: Sequence[TermMatch]) -> tantivy.Query | None:
@@ -172,10 +187,10 @@ def _proximity(schema: tantivy.Schema, alt: Sequence[TermMatch]) -> tantivy.Quer
     sub_fold = [u for m in alt for u in m.sub_fold]
     subs: list[tantivy.Query] = []
     if not fold_only and len(sub) >= 2:
-        subs += [lx.phrase_query(schema, f, list(enumerate(sub)), boost=PROXIMITY_BOOST)
+        subs += [lx.sequence_query(schema, f, sub, boost=PROXIMITY_BOOST)
                  for f in (lx.TITLE_SUB, lx.BODY_SUB)]
     if len(sub_fold) >= 2 and (fold_only or not subs):
-        subs += [lx.phrase_query(schema, f, list(enumerate(sub_fold)), boost=PROXIMITY_BOOST)
+        subs += [lx.sequence_query(schema, f, sub_fold, boost=PROXIMITY_BOOST)
                  for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
     return _should(subs)
 
@@ -901,7 +916,8 @@ def _boosts(tuning: Tuning) -> dict[str, float]:
     if tuning.title_boost is None:
         return lx.BOOSTS
     title_of = {lx.TITLE: lx.BODY, lx.TITLE_FOLD: lx.BODY_FOLD, lx.TITLE_SUB: lx.BODY_SUB,
-                lx.TITLE_SUB_FOLD: lx.BODY_SUB_FOLD}
+                lx.TITLE_SUB_FOLD: lx.BODY_SUB_FOLD, lx.TITLE_PAIR: lx.BODY_PAIR,
+                lx.TITLE_PAIR_FOLD: lx.BODY_PAIR_FOLD}
     boosts = dict(lx.BOOSTS)
     for title, body in title_of.items():
         boosts[title] = lx.BOOSTS[body] * tuning.title_boost
