@@ -459,10 +459,6 @@ def _whole_syllables(text: str, hit: tuple[int, int, int], match: TermMatch) -> 
     return syllables == [_unit(u, False) for u in match.sub_fold]
 
 
-_THAI = re.compile("[\u0e00-\u0e7f]+")
-"""Thai script, as `segment_th.THAI_RUN` and `terms.script_of` see it."""
-
-
 def _contexts(text: str, hits: Sequence[tuple[int, int, int]]) -> list[list[int]]:
     """The hits' contexts (`_context`), sorted, overlapping ones merged into one."""
     contexts: list[list[int]] = []
@@ -486,13 +482,13 @@ def _thai_words(text: str, hits: Sequence[tuple[int, int, int]],
     building tokens: for a one-word match a hit is real exactly when newmm cuts at
     its two ends and nowhere between. Half a Thai snippet's time.
     """
-    from newsdesk.text.segment_th import newmm_words
+    from newsdesk.text.segment_th import THAI_RUN, newmm_words
 
     undecided: list[tuple[int, int, int]] = []
     thai: list[tuple[int, int, int]] = []
     for hit in hits:
         s, e, k = hit
-        if len(matches[k].sub) == 1 and not matches[k].fold_only and _THAI.fullmatch(text, s, e):
+        if len(matches[k].sub) == 1 and not matches[k].fold_only and THAI_RUN.fullmatch(text, s, e):
             thai.append(hit)
         else:
             undecided.append(hit)
@@ -500,7 +496,7 @@ def _thai_words(text: str, hits: Sequence[tuple[int, int, int]],
         return [], undecided
     # The runs of Thai script in each context (clipped to it), as the chain sees them
     runs: list[tuple[int, int]] = [m.span() for lo, hi in _contexts(text, thai)
-                                   for m in _THAI.finditer(text, lo, hi)]
+                                   for m in THAI_RUN.finditer(text, lo, hi)]
     starts = [a for a, _ in runs]
     confirmed: list[tuple[int, int, int]] = []
     cuts_of: dict[tuple[int, int], set[int]] = {}
