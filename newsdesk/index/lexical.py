@@ -561,18 +561,21 @@ def phrase_query(schema: tantivy.Schema, field_name: str, terms: Positioned, slo
     return q if boost == 1.0 else tantivy.Query.boost_query(q, boost)
 
 
+def sequence_terms(unit_field: str, units: Sequence[str]) -> tuple[str, list[str]]:
+    """Units in sequence in `unit_field` (a `*_sub` or `*_sub_fold` field) as the field and
+    terms that find them, in order: one unit is a term of that field, more are the
+    overlapping pairs of its pair field (see module doc)."""
+    if len(units) < 2:
+        return unit_field, list(units)
+    return PAIR_OF[unit_field], [a + PAIR_JOIN + b for a, b in pairwise(units)]
+
+
 def sequence_query(schema: tantivy.Schema, unit_field: str, units: Sequence[str],
                    boost: float = 1.0) -> tantivy.Query:
-    """Documents with these units in sequence in `unit_field` (a `*_sub` or `*_sub_fold`
-    field), scored as one match: one unit is a term of that field, two are one term
-    of its pair field, more a phrase of overlapping pairs there (see module doc)."""
-    if not units:
-        return tantivy.Query.empty_query()
-    if len(units) == 1:
-        q = tantivy.Query.term_query(schema, unit_field, units[0])
-        return q if boost == 1.0 else tantivy.Query.boost_query(q, boost)
-    pairs = [(i, a + PAIR_JOIN + b) for i, (a, b) in enumerate(pairwise(units))]
-    return phrase_query(schema, PAIR_OF[unit_field], pairs, boost=boost)
+    """Documents with these units in sequence in `unit_field`, scored as one match: the
+    single term of `sequence_terms`, or a phrase of its pairs."""
+    field_name, terms = sequence_terms(unit_field, units)
+    return phrase_query(schema, field_name, list(enumerate(terms)), boost=boost)
 
 
 def text_query(schema: tantivy.Schema, terms: FieldTerms, folded_only: bool = False,

@@ -133,18 +133,11 @@ def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] =
     if units:
         if (exact and len(m.sub) > 2) or len(m.sub_fold) > 2:
             return None
-        streams += [_unit_stream(f, m.sub) for f in (lx.TITLE_SUB, lx.BODY_SUB) if exact]
-        streams += [_unit_stream(f, m.sub_fold) for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
+        streams += [lx.sequence_terms(f, m.sub) for f in (lx.TITLE_SUB, lx.BODY_SUB) if exact]
+        streams += [lx.sequence_terms(f, m.sub_fold)
+                    for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
     return [lx.term_query(schema, f, t, boosts[f])
             for f, terms in streams for t in dict.fromkeys(terms)]
-
-
-def _unit_stream(unit_field: str, units: Sequence[str]) -> tuple[str, Sequence[str]]:
-    """One or two units in sequence as (field, terms): a unit is a term of `unit_field`,
-    two are one term of its pair field (as `lx.sequence_query` asks for them)."""
-    if len(units) == 2:
-        return lx.PAIR_OF[unit_field], [units[0] + lx.PAIR_JOIN + units[1]]
-    return unit_field, units
 
 
 def match_query(schema: tantivy.Schema, m: TermMatch,
@@ -173,9 +166,9 @@ def match_query(schema: tantivy.Schema, m: TermMatch,
 
 
 def _sequence_boost(boosts: dict[str, float], unit_field: str, units: Sequence[str]) -> float:
-    """The weight of units in sequence: their pair field's (tunable apart), or the unit
-    field's for a single unit."""
-    return boosts[lx.PAIR_OF[unit_field] if len(units) >= 2 else unit_field]
+    """The weight of units in sequence: that of the field `lx.sequence_terms` asks (the
+    pair field, tunable apart, or the unit field for a single unit)."""
+    return boosts[lx.sequence_terms(unit_field, units)[0]]
 
 
 def _proximity(schema: tantivy.Schema, alt: Sequence[TermMatch]) -> tantivy.Query | None:
