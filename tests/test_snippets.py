@@ -312,3 +312,41 @@ def test_thai_cut_check_confirms_what_the_analysis_of_the_contexts_confirms(
     assert len(cases) >= 40 and rejected >= 10  # the check had hits to turn down
     assert snippets._thai_words(cases[-1][0], confirmed[-1][0],
                                 matches_for("นโย", ("th",)))[1], "the ZWSP hit is undecided"
+
+
+def _reference_window(text: str, spans: list[tuple[int, int, int]]) -> tuple[int, int, float]:
+    """`snippets._window`'s choice as first written: every span tested for every window."""
+    if len(text) <= snippets.SNIPPET_CHARS:
+        return 0, len(text), snippets._score(spans)
+    best = (0, snippets.SNIPPET_CHARS, -1.0)
+    for anchor, _, _ in spans or [(0, 0, 0)]:
+        start = max(0, min(anchor - snippets.CONTEXT_BEFORE, len(text) - snippets.SNIPPET_CHARS))
+        end = start + snippets.SNIPPET_CHARS
+        score = snippets._score([sp for sp in spans if sp[0] >= start and sp[1] <= end])
+        if score > best[2]:
+            best = (start, end, score)
+    return best
+
+
+def test_window_by_bisection_chooses_what_testing_every_span_chooses(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real long texts scanned for common words (hundreds of hits, overlapping needles):
+    the window found from a slice of the sorted spans is the one found by testing every
+    span (compared before the cut moves to a space, which follows from the choice)."""
+    monkeypatch.setattr(snippets, "_spaced", lambda text: False)
+    cases = [(realtext.thai_release(n)[1], "th", "การ ที่ และ ของ ประเทศ") for n in range(6)]
+    cases += [(" ".join(realtext.vietnamese_article(n)[1]), "vi", "của và các Việt Nam")
+              for n in range(4)]
+    cases += [(body, "zh", "中国 发展 的 国") for _, body in realtext.chinese_stories()[:4]]
+    most_hits = 0
+    for text, language, query in cases:
+        matches = matches_for(query, (language,))
+        spans = snippets._scan(snippets._fold(text, language == "zh"),
+                               snippets._prepare(matches, language))
+        assert spans == sorted(spans)
+        most_hits = max(most_hits, len(spans))
+        for cut in (len(text), 1500, 400):  # the whole text, and shorter stretches of it
+            piece = [sp for sp in spans if sp[1] <= cut]
+            assert snippets._window(text[:cut], piece) == _reference_window(text[:cut], piece), \
+                (language, query, cut)
+    assert most_hits > 100
