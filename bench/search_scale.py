@@ -278,7 +278,8 @@ def filter_for(q: Query, languages: Sequence[str]) -> dict[str, Any]:
 
 def measure_latency(search: Callable[..., Any], queries: Sequence[Query], languages: Sequence[str],
                     warmup: int, warm_pass: bool = True,
-                    forget: Callable[[], None] | None = None) -> dict[str, dict[str, Any]]:
+                    forget: Callable[[], None] | None = None,
+                    repeat: int = 1) -> dict[str, dict[str, Any]]:
     """p50/p95/p99/mean per mode and filter; each query timed around one search call.
 
     Every query is first run once in dense mode, untimed, so its vector is in the data
@@ -288,14 +289,20 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
     (`query_embedding_cost`); a new query pays it on top.
 
     `warm_pass`: every query then runs once in every mode and filter, untimed, and
-    `forget` empties newsdesk's own caches (collapse keys, snippet needles), so what
-    stays warm is the operating system's page cache and the index files mapped into
-    the process: a server that has been answering queries. Without it each query is
-    timed on its first run, and the first cell timed (lexical, no filter) pays for
-    reading posting lists from disk that the cells after it find in memory: at 1M,
-    hybrid (the lexical work plus the dense work) came out faster than lexical
-    alone, and a cell's p95 moved by up to 30 ms between identical runs, with
-    whatever had used the page cache before.
+    `forget` empties newsdesk's own caches (collapse keys, snippet needles) before
+    each timed cell, so what stays warm is the operating system's page cache and the
+    index files mapped into the process: a server that has been answering queries.
+    Without it each query is timed on its first run, and the first cell timed
+    (lexical, no filter) pays for reading posting lists from disk that the cells after
+    it find in memory: at 1M, hybrid (the lexical work plus the dense work) came out
+    faster than lexical alone.
+
+    `repeat`: the timed passes over all cells are repeated, each pass in another cell
+    order, and a query's time is the median of its runs; the percentiles are over
+    those per-query medians. On this shared 2-core machine a noisy minute moved one
+    cell's p95 by 15 ms between identical single-pass runs; a median per query keeps
+    what the query costs and drops most of what the minute cost. The percentiles of
+    every single run are kept too (`all_runs`).
     """
     for q in queries:
         search(q.text, mode="dense", limit=1)
@@ -305,34 +312,44 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
             for q in queries:
                 search(q.text, mode=mode, limit=10,
                        **(filter_for(q, languages) if filtered else {}))
-        if forget is not None:
-            forget()
+    times: dict[tuple[str, bool], list[list[float]]] = {c: [[] for _ in queries] for c in cells}
+    empties: dict[tuple[str, bool], int] = dict.fromkeys(cells, 0)
+    for rep in range(repeat):
+        for mode, filtered in cells[rep % len(cells):] + cells[:rep % len(cells)]:
+            if forget is not None:
+                forget()  # no cell finds collapse keys another cell (or pass) computed
+            for k, q in enumerate([*queries[:warmup], *queries]):
+                kwargs = filter_for(q, languages) if filtered else {}
+                t0 = time.perf_counter()
+                res = search(q.text, mode=mode, limit=10, **kwargs)
+                ms = (time.perf_counter() - t0) * 1000
+                if k >= warmup:
+                    times[(mode, filtered)][k - warmup].append(ms)
+                    if rep == 0:
+                        empties[(mode, filtered)] += not res.hits
     out: dict[str, dict[str, Any]] = {}
     for mode, filtered in cells:
-        samples: list[float] = []
+        per_query = [statistics.median(t) for t in times[(mode, filtered)]]
         by_kind: dict[str, list[float]] = {}
-        empty = 0
-        for k, q in enumerate([*queries[:warmup], *queries]):
-            kwargs = filter_for(q, languages) if filtered else {}
-            t0 = time.perf_counter()
-            res = search(q.text, mode=mode, limit=10, **kwargs)
-            ms = (time.perf_counter() - t0) * 1000
-            if k >= warmup:
-                samples.append(ms)
-                by_kind.setdefault(q.origin, []).append(ms)
-                by_kind.setdefault(f"lang:{q.language}", []).append(ms)
-                empty += not res.hits
+        for q, ms in zip(queries, per_query, strict=True):
+            by_kind.setdefault(q.origin, []).append(ms)
+            by_kind.setdefault(f"lang:{q.language}", []).append(ms)
         key = f"{mode}/{'filter' if filtered else 'none'}"
-        out[key] = {**percentiles(samples), "empty": empty,
-                    "by_kind": {kind: percentiles(v) for kind, v in sorted(by_kind.items())}}
+        empty = empties[(mode, filtered)]
+        out[key] = {**percentiles(per_query), "empty": empty, "repeat": repeat,
+                    "by_kind": {kind: percentiles(v) for kind, v in sorted(by_kind.items())},
+                    "all_runs": [percentiles([t[r] for t in times[(mode, filtered)]])
+                                 for r in range(repeat)]}
         s = out[key]
+        runs = " ".join(f"{r['p95']:.1f}" for r in s["all_runs"])
         log(f"  {key}: p50 {s['p50']:.1f} p95 {s['p95']:.1f} p99 {s['p99']:.1f} ms "
-            f"({empty} empty)")
+            f"({empty} empty; p95 of each run: {runs})")
     return out
 
 
 def latency_protocol(args: argparse.Namespace) -> str:
-    return "first run" if args.first_run else "warm (every query run once untimed first)"
+    first = "first run" if args.first_run else "warm (every query run once untimed first)"
+    return f"{first}; per-query median of {args.repeat} timed run(s)"
 
 
 def forget_caches(data: Path) -> None:
@@ -397,6 +414,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--real-limit", type=int, default=None,
                    help="use only the first N real documents (smoke tests)")
     p.add_argument("--warmup", type=int, default=10, help="untimed warm-up queries per run")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="timed passes over every mode and filter; a query's time is the "
+                        "median of its passes (default %(default)s; see measure_latency)")
     p.add_argument("--first-run", action="store_true",
                    help="time each query on its first run (the protocol before 2026-12-04 "
                         "night), without the untimed pass over every query and mode first "
@@ -840,7 +860,8 @@ def run_reuse(args: argparse.Namespace) -> dict[str, Any]:
 
         r.latency = measure_latency(search, queries, languages, args.warmup,
                                     warm_pass=not args.first_run,
-                                    forget=lambda _data=data: forget_caches(_data))
+                                    forget=lambda _data=data: forget_caches(_data),
+                                    repeat=args.repeat)
         if known:
             from newsdesk.index.indexer import IndexPaths
             from newsdesk.index.lexical import ID, LexicalIndex
@@ -980,7 +1001,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if hasattr(newsdesk, "search") and not args.index_only:
             r.latency = measure_latency(search, queries, languages, args.warmup,
                                         warm_pass=not args.first_run,
-                                        forget=lambda: forget_caches(build.data))
+                                        forget=lambda: forget_caches(build.data),
+                                        repeat=args.repeat)
         else:
             log("  newsdesk.search not available (or --index-only): index-level figures only")
         if build.bm25 is not None and size <= args.bm25s_max:
