@@ -251,7 +251,40 @@ def test_cached_llm_brief_regenerates_on_new_prompt_version(
     fresh = service.brief_for(article, store=store, lang="vi", engine="llm", settings=settings)
     assert not fresh.cached and len(scripted.requests()) == 1
     assert cached_keys(store, article.id) == [
-        ("vi", "points", f"llm:test-model@p{llm.PROMPT_VERSION}.v{service.verify.VERSION}")]
+        ("vi", "points", f"llm:test-model@{service.llm_version(llm, settings)}")]
+    store.close()
+
+
+def test_cached_llm_brief_is_not_served_for_another_endpoint(
+        scripted: Server, vi_article: Article, tmp_path: Path) -> None:
+    """Scripted: the same model name behind another endpoint (a second server) is a
+    cache miss that asks that endpoint; the same URL with a trailing slash is the same
+    endpoint (a hit). No URL is written to the store."""
+    from newsdesk.brief import llm
+    from newsdesk.store import open_store
+    from newsdesk.store.briefs import cached_keys
+
+    store = open_store(tmp_path / "data")
+    article = store.get(store.save(replace(vi_article)).article_id)
+    settings = scripted.settings()
+    scripted.script({"faithful": True})
+    first = service.brief_for(article, store=store, lang="vi", engine="llm", settings=settings)
+    slash = replace(settings, base_url=settings.base_url + "/")
+    again = service.brief_for(article, store=store, lang="vi", engine="llm", settings=slash)
+    assert not first.cached and again.cached and len(scripted.requests()) == 1
+    second = Server("scripted", 30)  # another endpoint serving a model of the same name
+    try:
+        other = second.settings()
+        assert other.model == settings.model and other.base_url != settings.base_url
+        second.script({"faithful": True})
+        fresh = service.brief_for(article, store=store, lang="vi", engine="llm",
+                                  settings=other)
+        assert not fresh.cached and len(second.requests()) == 1
+    finally:
+        second.stop()
+    keys = cached_keys(store, article.id)
+    assert [k[2] for k in keys] == [f"llm:test-model@{service.llm_version(llm, other)}"]
+    assert all("127.0.0" not in k[2] for k in keys)
     store.close()
 
 

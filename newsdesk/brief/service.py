@@ -17,8 +17,8 @@ hook it must provide:
 Cache key: (article id, content hash, language, style, engine, engine version),
 in the store's `briefs` table (migration 4). The engine version joins what makes
 the output: the offline engine's `extractive.VERSION` or the LLM's
-`llm.PROMPT_VERSION`, and the verifier's `verify.VERSION`; bumping any of them
-regenerates cached briefs. The offline engine's bullets do not depend on the
+`llm.PROMPT_VERSION` and endpoint (hashed), and the verifier's `verify.VERSION`;
+changing any of them regenerates cached briefs. The offline engine's bullets do not depend on the
 reader's language (no offline translation model ships), so its verified brief is
 cached once per article and style, in the source language, and each reader gets
 it with headings and the source-language note in their language
@@ -27,6 +27,7 @@ it with headings and the source-language note in their language
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import os
@@ -96,10 +97,18 @@ def extractive_version() -> str:
     return f"e{extractive.VERSION}.v{verify.VERSION}"
 
 
-def llm_version(module: ModuleType | None = None) -> str:
-    """The LLM engine's part of the cache key: its prompt and the verifier's version."""
+def llm_version(module: ModuleType | None = None, settings: Any = None) -> str:
+    """The LLM engine's part of the cache key: its prompt, the verifier's version and,
+    with `settings`, the endpoint. Two servers may serve different weights under one
+    model name ("llama3" locally and at a provider), so a brief cached from one must
+    not be served for the other; the endpoint is hashed so no URL lands in the store."""
     module = module if module is not None else _llm_module()
-    return f"p{getattr(module, 'PROMPT_VERSION', 0)}.v{verify.VERSION}"
+    version = f"p{getattr(module, 'PROMPT_VERSION', 0)}.v{verify.VERSION}"
+    base_url = getattr(settings, "base_url", None)
+    if base_url:
+        endpoint = base_url.strip().rstrip("/").encode()
+        version += f".e{hashlib.sha256(endpoint).hexdigest()[:8]}"
+    return version
 
 
 def brief_article(store: Any, article_id: str, *, lang: str | None = None,
@@ -129,7 +138,7 @@ def brief_for(article: Article, *, store: Any = None, lang: str | None = None,
                          "or use --engine extractive")
     notes: list[str] = []
     if module is not None and llm_conf is not None:
-        name, version = _llm_engine_name(llm_conf), llm_version(module)
+        name, version = _llm_engine_name(llm_conf), llm_version(module, llm_conf)
         cached = _cached(store, article, reader, style, name, version) if use_cache else None
         if cached is not None:
             return cached
