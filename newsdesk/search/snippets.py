@@ -24,8 +24,10 @@ made snippets ~85 % of a lexical query's time, so the work is split in two:
    window is analysed, all contexts in one call (`_context`, `_confirm`): the hit
    completed to whole words for spaced scripts, ± a few characters for Chinese
    (matches there are character sequences, whatever jieba grouped), ±
-   `CONTEXT_CHARS` widened to a space for Thai and Lao (whose units are words). The
-   tokens give the highlight offsets, as before. Windows are confirmed best first
+   `CONTEXT_CHARS` widened to a space for Lao (whose units are words). The tokens
+   give the highlight offsets, as before. A Thai one-word hit needs no tokens: newmm
+   cuts its whole run of Thai script, as the index did (`_thai_words`), and the hit
+   is a word when the cut falls at its ends only. Windows are confirmed best first
    until no remaining window's scan score can beat the best confirmed one
    (`CONFIRM_TRIES` at most); if none confirms, the lead is shown.
 
@@ -475,12 +477,13 @@ def _thai_words(text: str, hits: Sequence[tuple[int, int, int]],
                 matches: Sequence[TermMatch]) -> tuple[list[tuple[int, int, int]],
                                                        list[tuple[int, int, int]]]:
     """(confirmed, undecided): Thai hits of one-word matches that newmm cuts as a word of
-    their own in the hit's context, and the hits this cannot decide.
+    their own, and the hits this cannot decide.
 
-    The same cut as `_confirm`'s analysis of the same (merged) contexts, since the
-    Thai chain is newmm on runs of Thai script and Thai folds to itself, but without
-    building tokens: for a one-word match a hit is real exactly when newmm cuts at
-    its two ends and nowhere between. Half a Thai snippet's time.
+    The Thai chain runs newmm on each whole run of Thai script (Thai folds to itself),
+    so cutting the hit's whole run gives exactly the index's words there; a one-word
+    hit is real when that cut falls at its two ends and nowhere between. No tokens are
+    built, and hits in one run share its cut: this was half a Thai snippet's time
+    when each hit's ±12-character context was cut instead.
     """
     from newsdesk.text.segment_th import THAI_RUN, newmm_words
 
@@ -494,26 +497,24 @@ def _thai_words(text: str, hits: Sequence[tuple[int, int, int]],
             undecided.append(hit)
     if not thai:
         return [], undecided
-    # The runs of Thai script in each context (clipped to it), as the chain sees them
-    runs: list[tuple[int, int]] = [m.span() for lo, hi in _contexts(text, thai)
-                                   for m in THAI_RUN.finditer(text, lo, hi)]
+    runs = [m.span() for m in THAI_RUN.finditer(text)]
     starts = [a for a, _ in runs]
     confirmed: list[tuple[int, int, int]] = []
-    cuts_of: dict[tuple[int, int], set[int]] = {}
+    cuts_of: dict[int, set[int]] = {}
     for hit in thai:
         s, e, _ = hit
         a, b = runs[bisect_right(starts, s) - 1]
         if any(0 <= j < len(text) and _INVISIBLE.match(text, j) for j in (a - 1, b)):
             undecided.append(hit)  # "นโย\u200bบาย" is one word for the analyser
             continue
-        cuts = cuts_of.get((a, b))
+        cuts = cuts_of.get(a)
         if cuts is None:
             at = a
             cuts = {at}
             for word in newmm_words(text[a:b]):
                 at += len(word)
                 cuts.add(at)
-            cuts_of[(a, b)] = cuts
+            cuts_of[a] = cuts
         if s in cuts and e in cuts and not any(j in cuts for j in range(s + 1, e)):
             confirmed.append(hit)
     return confirmed, undecided
