@@ -329,10 +329,10 @@ def _reference_window(text: str, spans: list[tuple[int, int, int]]) -> tuple[int
     return best
 
 
-def test_window_by_bisection_chooses_what_testing_every_span_chooses(
+def test_window_sweep_chooses_what_testing_every_span_chooses(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Real long texts scanned for common words (hundreds of hits, overlapping needles):
-    the window found from a slice of the sorted spans is the one found by testing every
+    the window found in one sweep over the sorted spans is the one found by testing every
     span (compared before the cut moves to a space, which follows from the choice)."""
     monkeypatch.setattr(snippets, "_spaced", lambda text: False)
     cases = [(realtext.thai_release(n)[1], "th", "การ ที่ และ ของ ประเทศ") for n in range(6)]

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -590,16 +590,39 @@ def _window(text: str, spans: list[tuple[int, int, int]]) -> tuple[int, int, flo
     if len(text) <= SNIPPET_CHARS:
         return 0, len(text), _score(spans)
     best = (0, SNIPPET_CHARS, -1.0)
-    # `spans` are sorted by start, so a window's spans are a slice of them: looking
-    # them up by bisection keeps a paragraph with hundreds of hits (a common Thai
-    # word) from costing hits × hits.
-    starts = [s for s, _, _ in spans]
+    # One sweep: window starts only grow (the anchors are the sorted span starts), and
+    # so do their ends, so a span enters a window once (when the end passes its end)
+    # and leaves once (when the start passes its start). A common Thai word gives a
+    # paragraph hundreds of spans; testing each against each window cost hits².
+    n = len(spans)
+    by_end = sorted(range(n), key=lambda i: spans[i][1])
+    state = [0] * n  # 0 not in yet, 1 in the window, 2 left it
+    counts: dict[int, int] = {}
+    inside = added = dropped = 0
+    last_start = -1
     for anchor, _, _ in spans or [(0, 0, 0)]:
         start = max(0, min(anchor - CONTEXT_BEFORE, len(text) - SNIPPET_CHARS))
+        if start == last_start:
+            continue  # the same window again: the same score
+        last_start = start
         end = start + SNIPPET_CHARS
-        inside = [sp for sp in spans[bisect_left(starts, start):bisect_left(starts, end)]
-                  if sp[1] <= end]
-        score = _score(inside)
+        while dropped < n and spans[dropped][0] < start:
+            if state[dropped] == 1:
+                k = spans[dropped][2]
+                counts[k] -= 1
+                if not counts[k]:
+                    del counts[k]
+                inside -= 1
+            state[dropped] = 2
+            dropped += 1
+        while added < n and spans[by_end[added]][1] <= end:
+            i = by_end[added]
+            if state[i] == 0:  # not left yet, so it starts at or after `start`
+                state[i] = 1
+                counts[spans[i][2]] = counts.get(spans[i][2], 0) + 1
+                inside += 1
+            added += 1
+        score = len(counts) * 10 + min(inside, 9)
         if score > best[2]:
             best = (start, end, score)
     start, end, score = best
