@@ -525,6 +525,13 @@ class Searcher:
         make most of the index match (and be counted, and faceted).
         """
         n = s.num_docs
+        known: dict[tuple[str, str], int] = {}  # both rules ask about the same words
+
+        def doc_freq(field_name: str, term: str) -> int:
+            df = known.get((field_name, term))
+            if df is None:
+                df = known[(field_name, term)] = s.doc_freq(field_name, term)
+            return df
 
         def over(share: float | None) -> Callable[[TermMatch], bool] | None:
             if share is None:
@@ -538,7 +545,7 @@ class Searcher:
                     terms = [(lx.BODY_FOLD, w) for w in m.words_fold]
                 else:
                     terms = [(f, w) for w in m.words for f in (lx.BODY, lx.TITLE)]
-                return any(s.doc_freq(f, w) >= threshold for f, w in terms)
+                return any(doc_freq(f, w) >= threshold for f, w in terms)
 
             return held_by_many
 
