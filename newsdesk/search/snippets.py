@@ -263,6 +263,7 @@ class _Needles:
 
     pattern: re.Pattern[str]
     whole_word: bool  # False for stems: "railway" may continue as "railways"
+    latin_edges: bool = True  # can a form start or end with a Latin letter or digit?
 
 
 def _is_latin_alnum(ch: str) -> bool:
@@ -285,20 +286,26 @@ def _needles(match: TermMatch, chinese: bool) -> _Needles | None:
     """
     stemmed = base_language(match.language) in SNOWBALL
     forms: set[str] = set()
+    edges: set[str] = set()  # the characters a hit can start or end with
     if not match.phrase:
-        forms |= {re.escape(u) for w in (*match.words, *match.words_fold)
-                  if (u := _stem_prefix(_unit(w, chinese), stemmed))}
-    if stemmed and not match.phrase and match.text.strip():
-        forms.add(re.escape(_fold_fast(match.text.strip(), chinese)))
+        for w in (*match.words, *match.words_fold):
+            if u := _stem_prefix(_unit(w, chinese), stemmed):
+                forms.add(re.escape(u))
+                edges |= {u[0], u[-1]}
+    if stemmed and not match.phrase and (spelt := _fold_fast(match.text.strip(), chinese)):
+        forms.add(re.escape(spelt))
+        edges |= {spelt[0], spelt[-1]}
     between = r"\w*[\W_]+" if stemmed else r"[\W_]*"
     for seq in (match.sub, match.sub_fold):
         units = [u for t in seq if (u := _stem_prefix(_unit(t, chinese), stemmed))]
         if units:
             forms.add(between.join(re.escape(u) for u in units))
+            edges |= {units[0][0], units[-1][-1]}
     if not forms:
         return None
     ordered = sorted(forms, key=lambda f: (-len(f), f))  # longest first: the fuller match wins
-    return _Needles(re.compile("|".join(ordered)), whole_word=not stemmed)
+    return _Needles(re.compile("|".join(ordered)), whole_word=not stemmed,
+                    latin_edges=any(_is_latin_alnum(ch) for ch in edges))
 
 
 def _stem_prefix(unit: str, stemmed: bool) -> str:
@@ -344,11 +351,12 @@ def _scan(folded: _Folded, needles: Sequence[_Needles | None]) -> list[tuple[int
             s, e = m.span()
             if s == e:
                 continue
-            if s > 0 and _is_latin_alnum(text[s]) and _is_latin_alnum(text[s - 1]):
-                continue
-            if (needle.whole_word and e < n and _is_latin_alnum(text[e - 1])
-                    and _is_latin_alnum(text[e])):
-                continue
+            if needle.latin_edges:  # else a hit cannot start or end with one
+                if s > 0 and _is_latin_alnum(text[s]) and _is_latin_alnum(text[s - 1]):
+                    continue
+                if (needle.whole_word and e < n and _is_latin_alnum(text[e - 1])
+                        and _is_latin_alnum(text[e])):
+                    continue
             if _splits_cluster(text, s, e):
                 continue
             hits.append((*folded.span(s, e), k))
