@@ -1,0 +1,174 @@
+"""Two checkouts of newsdesk back to back on one data directory: lexical search latency,
+and the cost of a results page's snippets, alternated so a drifting machine hits both.
+
+On this shared 2-core machine one `search_scale.py` run takes minutes, and the machine
+drifts over minutes: two full runs of the same code differed by 15 ms of p95. A change
+worth a few milliseconds is only seen when the two engines take turns quickly. So:
+
+* latency: each round runs one process per checkout (order swapped every round), each
+  timing `newsdesk.search(mode="lexical", limit=10)` for the search-scale bench's
+  queries as `search_scale.measure_latency` does (a warm pass, then 3 timed passes
+  with newsdesk's caches emptied, the median per query);
+* pages (`--pages`): in one process, both checkouts' `snippets.py` make the snippets and
+  title highlights of the same results pages (the after checkout's hits for each
+  query), alternated page by page, 5 times; and how many snippets are identical.
+
+    .venv/bin/python bench/latency_ab.py --before /tmp/before --after . \\
+        --data /tmp/newsdesk-bench/pairs-1000000 --rounds 3 --pages
+
+(`git worktree add /tmp/before REV` gives the before checkout.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def queries_for(held_out: int, english: int) -> list[dict[str, str]]:
+    sys.path.insert(0, str(REPO))
+    from bench.search_scale import load_real, make_queries, split_held_out
+
+    _, held = split_held_out(load_real(), held_out)
+    return [{"text": q.text, "language": q.language} for q in make_queries(held, english)]
+
+
+def measure(root: Path, data: Path, queries: list[dict[str, str]], passes: int) -> dict[str, Any]:
+    """Lexical latency of the newsdesk at `root` (run in its own process)."""
+    sys.path.insert(0, str(root))
+    import newsdesk
+    from newsdesk.search import engine, snippets
+
+    if not Path(newsdesk.__file__).resolve().is_relative_to(root.resolve()):
+        raise SystemExit(f"imported {newsdesk.__file__}, not the checkout at {root}")
+    for q in queries:  # query vectors cached, every query run once: warm
+        newsdesk.search(q["text"], data=data, mode="dense", limit=1)
+        newsdesk.search(q["text"], data=data, mode="lexical", limit=10)
+    times: list[list[float]] = [[] for _ in queries]
+    for _ in range(passes):
+        engine.searcher_for(data)._dup_keys.clear()
+        snippets._needles.cache_clear()
+        for i, q in enumerate(queries):
+            t0 = time.perf_counter()
+            newsdesk.search(q["text"], data=data, mode="lexical", limit=10)
+            times[i].append((time.perf_counter() - t0) * 1000)
+    per_query = [statistics.median(t) for t in times]
+    groups: dict[str, list[float]] = {"all": per_query}
+    for q, ms in zip(queries, per_query, strict=True):
+        groups.setdefault(q["language"], []).append(ms)
+    return {k: {"p50": float(np.percentile(v, 50)), "p95": float(np.percentile(v, 95)),
+                "n": len(v)} for k, v in groups.items()}
+
+
+def load_snippets(root: Path, name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, root / "newsdesk/search/snippets.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def pages(before: Path, after: Path, data: Path, queries: list[dict[str, str]],
+          rounds: int = 5) -> None:
+    """Snippets + title highlights per results page, both snippets.py alternated."""
+    sys.path.insert(0, str(after))
+    import newsdesk
+    from newsdesk.search import engine
+
+    old, new = load_snippets(before, "snippets_before"), load_snippets(after, "snippets_after")
+    searcher = engine.searcher_for(data, None)
+    built = []
+    for q in queries:
+        res = newsdesk.search(q["text"], data=data, mode="lexical", limit=10)
+        plan = engine.plan_query(res.parsed, [], searcher.schema)
+        articles = searcher.store.get_many([h.id for h in res.hits])
+        built.append((q["language"], plan.highlight, [articles[h.id] for h in res.hits]))
+
+    def page_ms(module: Any, page: Any) -> float:
+        _, matches, hits = page
+        module._needles.cache_clear()
+        t0 = time.perf_counter()
+        for a in hits:
+            module.make_snippet(a.paragraphs, a.language, matches)
+            module.highlights(a.title, a.language, matches)
+        return (time.perf_counter() - t0) * 1000
+
+    same = sum(old.make_snippet(a.paragraphs, a.language, m) == new.make_snippet(
+        a.paragraphs, a.language, m) for _, m, hits in built for a in hits)
+    total = sum(len(hits) for _, _, hits in built)
+    times: dict[str, list[list[float]]] = {"before": [[] for _ in built],
+                                           "after": [[] for _ in built]}
+    for r in range(rounds):
+        for i, page in enumerate(built):
+            order = [("before", old), ("after", new)]
+            for name, module in (order if (r + i) % 2 else order[::-1]):
+                times[name][i].append(page_ms(module, page))
+    print(f"\nSnippets + title highlights of one page (10 hits), ms; median of {rounds} "
+          f"alternated runs per page; identical snippets {same}/{total}")
+    print(f"{'lang':<5} {'pages':>5} {'before p50':>10} {'p95':>6} {'after p50':>10} {'p95':>6}")
+    for lang in [*sorted({p[0] for p in built}), "all"]:
+        idx = [i for i, p in enumerate(built) if lang in ("all", p[0])]
+        row = [np.percentile([statistics.median(times[n][i]) for i in idx], q)
+               for n in ("before", "after") for q in (50, 95)]
+        print(f"{lang:<5} {len(idx):>5} {row[0]:>10.2f} {row[1]:>6.2f} {row[2]:>10.2f} "
+              f"{row[3]:>6.2f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--before", type=Path, required=True, help="the checkout to compare with")
+    p.add_argument("--after", type=Path, default=REPO, help="default: this checkout")
+    p.add_argument("--data", type=Path, required=True, help="a built data directory")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--passes", type=int, default=3, help="timed passes per process")
+    p.add_argument("--held-out", type=int, default=40)
+    p.add_argument("--english", type=int, default=10)
+    p.add_argument("--pages", action="store_true", help="also compare results-page snippets")
+    p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one process's part
+    p.add_argument("--queries", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.measure:
+        queries = json.loads(args.queries.read_text())
+        print(json.dumps(measure(args.measure, args.data, queries, args.passes)))
+        return
+    queries = queries_for(args.held_out, args.english)
+    results: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as fh:
+        json.dump(queries, fh)
+        fh.flush()
+        for r in range(args.rounds):
+            order = [("before", args.before), ("after", args.after)]
+            for name, root in (order if r % 2 == 0 else order[::-1]):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--before", str(args.before), "--measure",
+                     str(root.resolve()), "--data", str(args.data), "--queries", fh.name,
+                     "--passes", str(args.passes)],
+                    check=True, capture_output=True, text=True, cwd=root)
+                results[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                print(f"round {r + 1} {name:<6} lexical p50 {results[name][-1]['all']['p50']:.1f}"
+                      f" p95 {results[name][-1]['all']['p95']:.1f} ms", flush=True)
+    print(f"\nLexical newsdesk.search at {args.data}, ms: p50/p95 over per-query medians "
+          f"of {args.passes} passes, each round")
+    for group in results["after"][0]:
+        cells = [" ".join(f"{x[group]['p50']:.1f}/{x[group]['p95']:.1f}" for x in results[n])
+                 for n in ("before", "after")]
+        print(f"{group:<4} before {cells[0]}   after {cells[1]}")
+    if args.pages:
+        pages(args.before.resolve(), args.after.resolve(), args.data, queries)
+
+
+if __name__ == "__main__":
+    main()
