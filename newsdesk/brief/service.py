@@ -18,10 +18,10 @@ Cache key: (article id, content hash, language, style, engine, engine version),
 in the store's `briefs` table (migration 4). The engine version joins what makes
 the output: the offline engine's `extractive.VERSION` or the LLM's
 `llm.PROMPT_VERSION` and endpoint (hashed), and the verifier's `verify.VERSION`;
-changing any of them regenerates cached briefs. The offline engine's bullets do not depend on the
-reader's language (no offline translation model ships), so its verified brief is
-cached once per article and style, in the source language, and each reader gets
-it with headings and the source-language note in their language
+changing any of them regenerates cached briefs. The offline engine's bullets do not
+depend on the reader's language (no offline translation model ships), so its verified
+brief is cached once per article and style, in the source language, and each reader
+gets it with headings and the source-language note in their language
 (`extractive.for_reader`).
 """
 

@@ -594,7 +594,8 @@ def _spaced(text: str) -> bool:
 
 
 def _window(text: str, spans: list[tuple[int, int, int]]) -> tuple[int, int, float]:
-    """(start, end, score) of the best `SNIPPET_CHARS` window of one paragraph."""
+    """(start, end, score) of the best `SNIPPET_CHARS` window of one paragraph; `spans`
+    sorted by start, as `_scan` and `_merge` give them."""
     if len(text) <= SNIPPET_CHARS:
         return 0, len(text), _score(spans)
     best = (0, SNIPPET_CHARS, -1.0)
@@ -630,7 +631,7 @@ def _window(text: str, spans: list[tuple[int, int, int]]) -> tuple[int, int, flo
                 counts[spans[i][2]] = counts.get(spans[i][2], 0) + 1
                 inside += 1
             added += 1
-        score = len(counts) * 10 + min(inside, 9)
+        score = _score_of(len(counts), inside)
         if score > best[2]:
             best = (start, end, score)
     start, end, score = best
@@ -649,7 +650,12 @@ def _window(text: str, spans: list[tuple[int, int, int]]) -> tuple[int, int, flo
 
 
 def _score(spans: list[tuple[int, int, int]]) -> float:
-    return len({k for _, _, k in spans}) * 10 + min(len(spans), 9)
+    return _score_of(len({k for _, _, k in spans}), len(spans))
+
+
+def _score_of(distinct: int, hits: int) -> float:
+    """A window's worth: distinct query words first, then hits (up to 9)."""
+    return distinct * 10 + min(hits, 9)
 
 
 _PARAGRAPH_JOIN = "\n"
