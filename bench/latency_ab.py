@@ -140,6 +140,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one process's part
     p.add_argument("--queries", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.rounds < 1 or args.passes < 1:
+        p.error("--rounds and --passes must be 1 or more")
+    for root in (args.before, args.after):
+        if not (root / "newsdesk" / "search" / "snippets.py").is_file():
+            p.error(f"{root} is not a newsdesk checkout (git worktree add DIR REV makes one)")
+    if not args.data.is_dir():
+        p.error(f"no data directory {args.data}")
     if args.measure:
         queries = json.loads(args.queries.read_text())
         print(json.dumps(measure(args.measure, args.data, queries, args.passes)))

@@ -445,6 +445,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         p.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
     if any(s <= 0 for s in args.sizes):
         p.error("--sizes must be positive")
+    if args.repeat < 1:
+        p.error("--repeat must be 1 or more")
     return args
 
 
