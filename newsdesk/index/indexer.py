@@ -40,6 +40,7 @@ from typing import Any
 from newsdesk.errors import NewsdeskError
 from newsdesk.index import lexical
 from newsdesk.index.embed import Embedder, EmbeddingCache, default_embedder, passage_text, text_hash
+from newsdesk.index.sources import article_source_keys
 from newsdesk.index.vectors import VectorIndex, VectorMeta
 from newsdesk.records import Article
 from newsdesk.store.sqlite import SQLiteStore
@@ -357,9 +358,9 @@ class Indexer:
 
 def vector_meta(article: Article) -> VectorMeta:
     """What the vector side filters an article by (the lexical side's LANG/SOURCE_KEY/PUBLISHED)."""
-    keys = tuple(dict.fromkeys(k.casefold() for k in (article.source_name,
-                                                       article.source_domain) if k))
-    return VectorMeta(base_language(article.language), keys, article.published)
+    return VectorMeta(base_language(article.language),
+                      article_source_keys(article.source_name, article.source_domain),
+                      article.published)
 
 
 def sync_data(data_dir: str | Path, progress: Progress | None = None) -> SyncReport:

@@ -78,6 +78,7 @@ from typing import TYPE_CHECKING, Any
 import tantivy
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.index.sources import article_source_keys, filter_source_keys
 from newsdesk.text.analysis import Token, analyze, base_language
 
 if TYPE_CHECKING:
@@ -324,10 +325,10 @@ def build_document(article: Article, terms: ParagraphTerms | None = None) -> tan
     doc.add_text(LANGUAGE, article.language)
     if article.source_name:
         doc.add_text(SOURCE, article.source_name)
-        doc.add_text(SOURCE_KEY, article.source_name.casefold())
     if article.source_domain:
         doc.add_text(SOURCE_DOMAIN, article.source_domain)
-        doc.add_text(SOURCE_KEY, article.source_domain.casefold())
+    for key in article_source_keys(article.source_name, article.source_domain):
+        doc.add_text(SOURCE_KEY, key)
     if article.published is not None:
         doc.add_date(PUBLISHED, to_utc(article.published))
     title = analyze_paragraphs([article.title], article.language, terms)
@@ -617,8 +618,7 @@ def languages_query(schema: tantivy.Schema, languages: Iterable[str]) -> tantivy
 
 def sources_query(schema: tantivy.Schema, sources: Iterable[str]) -> tantivy.Query:
     """Any of these sources, by name or domain, case-insensitive."""
-    keys = list(dict.fromkeys(s.strip().casefold() for s in sources if s.strip()))
-    return tantivy.Query.term_set_query(schema, SOURCE_KEY, keys)
+    return tantivy.Query.term_set_query(schema, SOURCE_KEY, filter_source_keys(sources))
 
 
 def undated_query() -> tantivy.Query:

@@ -51,6 +51,7 @@ import faiss
 import numpy as np
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.index.sources import filter_source_keys
 from newsdesk.text.analysis import base_language
 
 log = logging.getLogger(__name__)
@@ -453,7 +454,7 @@ class VectorIndex:
         mask = arrays.live.copy()
         for f in where:
             if f.sources:
-                codes = [self._codes[k] for k in (s.strip().casefold() for s in f.sources)
+                codes = [self._codes[k] for k in filter_source_keys(f.sources)
                          if k in self._codes]
                 mask &= np.isin(arrays.sources, codes).any(axis=1) if codes else False
             if f.after is not None:
