@@ -223,13 +223,19 @@ def split_terms(tokens: Sequence[Token]) -> FieldTerms:
     return out
 
 
+def pair_term(first: str, second: str) -> str:
+    """The pair field's term for two units in sequence: the one spelling both the
+    indexed pairs (`unit_pairs`) and the queried ones (`sequence_terms`) use."""
+    return first + PAIR_JOIN + second
+
+
 def unit_pairs(units: Positioned) -> Positioned:
     """Every two units at adjacent positions as one pair term, at the first's position
     (a paragraph gap leaves none across paragraphs)."""
     at: dict[int, list[str]] = defaultdict(list)
     for p, t in units:
         at[p].append(t)
-    return [(p, a + PAIR_JOIN + b) for p in sorted(at) for a in at[p] for b in at.get(p + 1, ())]
+    return [(p, pair_term(a, b)) for p in sorted(at) for a in at[p] for b in at.get(p + 1, ())]
 
 
 ParagraphTerms = Callable[[str, str], FieldTerms]
@@ -568,7 +574,7 @@ def sequence_terms(unit_field: str, units: Sequence[str]) -> tuple[str, list[str
     overlapping pairs of its pair field (see module doc)."""
     if len(units) < 2:
         return unit_field, list(units)
-    return PAIR_OF[unit_field], [a + PAIR_JOIN + b for a, b in pairwise(units)]
+    return PAIR_OF[unit_field], [pair_term(a, b) for a, b in pairwise(units)]
 
 
 def sequence_query(schema: tantivy.Schema, unit_field: str, units: Sequence[str],
