@@ -58,6 +58,8 @@ def measure(root: Path, data: Path, queries: list[dict[str, str]], passes: int) 
         newsdesk.search(q["text"], data=data, mode="lexical", limit=10)
     times: list[list[float]] = [[] for _ in queries]
     for _ in range(passes):
+        # search_scale.forget_caches, written out: `bench` here is the measured
+        # checkout's, and an older one may not have it.
         engine.searcher_for(data)._dup_keys.clear()
         snippets._needles.cache_clear()
         for i, q in enumerate(queries):
