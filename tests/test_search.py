@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import opencc
@@ -379,3 +380,45 @@ def test_common_words_skip_their_unit_phrase_or_only_score_when_the_tuning_says_
     assert sorted(found("越南 汇率", Tuning())) == ["zh-0", "zh-1", "zh-2"]
     # ... and when every word is that common, they match as usual.
     assert sorted(found("越南", scoring)) == ["zh-0", "zh-1"]
+
+
+def test_score_only_words_count_in_titles_only_unless_they_decide_the_match(
+        tmp_path: Path) -> None:
+    """A very common word beside a rarer one adds nothing for its body occurrences
+    (that is most of what a headline query reads on a big index) but still counts in
+    titles; a query of very common words only still matches and scores bodies."""
+    rows = [("a", "汇率消息", "汇率本周下跌，越南市场平稳。"),
+            ("b", "越南汇率消息", "汇率本周下跌，市场平稳。"),
+            ("c", "越南新闻", "越南各地人民举行活动庆祝传统节日。"),
+            ("d", "越南总理会见代表团", "越南总理在河内会见了代表团。"),
+            ("e", "市场新闻", "越南市场本周平稳。"),
+            ("f", "天气新闻", "本周天气晴朗。")]
+    dump = tmp_path / "zh.jsonl"
+    dump.write_text("".join(json.dumps({
+        "id": i, "url": f"https://tests.example/zh/{i}", "title": title, "text": text,
+        "published": "2025-10-02T08:00:00+08:00", "language": "zh", "source": "测试"},
+        ensure_ascii=False) + "\n" for i, title, text in rows), "utf-8")
+    data = tmp_path / "data"
+    with open_store(data) as store:
+        ingest_paths(store, [dump])
+        Indexer(store, data, embedder=None).sync()
+
+    def scores(query: str, tuning: Tuning) -> dict[str, float]:
+        results = search(query, data=data, embedder=None, mode="lexical", tuning=tuning)
+        assert results.total == len(results.hits)
+        return {h.external_id: h.score for h in results.hits}
+
+    # 越南 is in 4 of 6 documents (score-only at 50 %), 汇率 in 2.
+    body_too = Tuning(unit_phrase_share=0.5, scoring_only_share=0.5, unit_phrase_min_docs=1,
+                      scoring_only_in_body=True)
+    titles = replace(body_too, scoring_only_in_body=False)
+    with_body, in_titles = scores("越南 汇率", body_too), scores("越南 汇率", titles)
+    alone = scores("汇率", titles)
+    assert set(with_body) == set(in_titles) == set(alone) == {"a", "b"}
+    assert in_titles["a"] == pytest.approx(alone["a"])  # 越南 only in a's body: no score
+    assert with_body["a"] > alone["a"] * 1.01
+    assert in_titles["b"] == pytest.approx(with_body["b"])  # 越南 in b's title only
+    assert in_titles["b"] > alone["b"] * 1.01
+    # Every word that common: bodies match and score as before.
+    assert scores("越南", titles) == pytest.approx(scores("越南", body_too))
+    assert set(scores("越南", titles)) == {"a", "b", "c", "d", "e"}

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -117,13 +117,15 @@ def _must(queries: Sequence[tantivy.Query]) -> tantivy.Query | None:
 
 
 def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] = lx.BOOSTS,
-                units: bool = True) -> list[tantivy.Query] | None:
+                units: bool = True, fields: Collection[str] | None = None
+                ) -> list[tantivy.Query] | None:
     """`match_query` as a flat list of weighted term queries, when the match is only terms
     (None: it needs a phrase, i.e. three or more units in sequence; two are one pair term).
 
     Each term adds its BM25 score either way, so the flat list scores exactly like the
     nested query; but a query that is one flat union of term queries is one tantivy can
     prune (block-max WAND) instead of scoring every document that holds a common word.
+    `fields`: only the terms of these fields.
     """
     if m.phrase:
         return None
@@ -137,7 +139,8 @@ def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] =
         streams += [lx.sequence_terms(f, m.sub_fold)
                     for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
     return [lx.term_query(schema, f, t, boosts[f])
-            for f, terms in streams for t in dict.fromkeys(terms)]
+            for f, terms in streams if fields is None or f in fields
+            for t in dict.fromkeys(terms)]
 
 
 def match_query(schema: tantivy.Schema, m: TermMatch,
@@ -231,6 +234,7 @@ class Plan:
     optional: list[tantivy.Query] = field(default_factory=list)
     optional_terms: list[tantivy.Query] = field(default_factory=list)  # flat, see match_terms
     scoring: list[tantivy.Query] = field(default_factory=list)  # very common words: see below
+    scoring_body: list[tantivy.Query] = field(default_factory=list)  # their body terms: below
     implied: list[tantivy.Query] = field(default_factory=list)  # in `optional`, match nothing new
     required: list[tantivy.Query] = field(default_factory=list)
     excluded: list[tantivy.Query] = field(default_factory=list)
@@ -239,13 +243,15 @@ class Plan:
 
     @property
     def has_text(self) -> bool:
-        return bool(self.optional or self.optional_terms or self.scoring or self.required)
+        return bool(self.optional or self.optional_terms or self.scoring or self.scoring_body
+                    or self.required)
 
     def text_query(self, schema: tantivy.Schema, counting: bool = False) -> tantivy.Query:
         """Required words must match, excluded ones must not; otherwise one optional word
         must. Very common optional words (`scoring`) only add to the score of documents
         that match a rarer word, as Lucene's CommonTermsQuery does; when every optional
-        word is very common they match as usual.
+        word is very common they match as usual. Their body terms (`scoring_body`, when
+        the plan keeps them apart) count only then, when they decide what matches.
 
         `counting`: the same matching set without the clauses that only score (the
         `scoring` words beside a required clause, the `implied` phrases), for the pass
@@ -257,14 +263,16 @@ class Plan:
             left_out = {id(q) for q in self.implied}
             optional = [q for q in optional if id(q) not in left_out]
         matching = [*self.optional_terms, *optional]
-        if self.scoring and matching and not self.required:
+        scoring = (self.scoring if matching or self.required
+                   else [*self.scoring, *self.scoring_body])
+        if scoring and matching and not self.required:
             one_of = _should(matching)
             assert one_of is not None
             clauses.append((tantivy.Occur.Must, one_of))
             if not counting:
-                clauses += [(tantivy.Occur.Should, q) for q in self.scoring]
+                clauses += [(tantivy.Occur.Should, q) for q in scoring]
         elif not (counting and self.required):  # beside a required clause they only score
-            clauses += [(tantivy.Occur.Should, q) for q in [*matching, *self.scoring]]
+            clauses += [(tantivy.Occur.Should, q) for q in [*matching, *scoring]]
         if not self.has_text:
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(clauses)
@@ -302,9 +310,11 @@ class Plan:
 def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantivy.Schema,
                boosts: dict[str, float] = lx.BOOSTS,
                common: Callable[[TermMatch], bool] | None = None,
-               scoring_only: Callable[[TermMatch], bool] | None = None) -> Plan:
+               scoring_only: Callable[[TermMatch], bool] | None = None,
+               scoring_in_body: bool = True) -> Plan:
     """`common(match)` True: an optional word is found by its word terms alone, without
-    its unit phrase; `scoring_only(match)` True: it only scores (`Plan.text_query`).
+    its unit phrase; `scoring_only(match)` True: it only scores (`Plan.text_query`), and
+    with `scoring_in_body` False only in titles when a rarer word decides the match.
     Required, excluded and quoted words always match in full."""
     hint = _language_hint(filters)
     plan = Plan(parsed, filters)
@@ -318,7 +328,12 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                 terms = match_terms(schema, m, boosts, units)
                 if terms is not None and not units and scoring_only is not None \
                         and scoring_only(m):
-                    plan.scoring += terms
+                    if scoring_in_body:
+                        plan.scoring += terms
+                    else:
+                        plan.scoring += match_terms(schema, m, boosts, False, lx.TITLE_FIELDS)
+                        plan.scoring_body += match_terms(schema, m, boosts, False,
+                                                         lx.BODY_FIELDS)
                 elif terms is not None:
                     plan.optional_terms += terms
                 elif (q := match_query(schema, m, boosts, units)) is not None:
@@ -602,7 +617,7 @@ class Searcher:
             raise QueryError("the query is empty: type some words or a filter such as lang:vi")
         s = self.lexical.searcher()
         plan = plan_query(parsed, filters, self.schema, _boosts(tuning),
-                          *self._word_shares(s, tuning))
+                          *self._word_shares(s, tuning), tuning.scoring_only_in_body)
         notes: list[str] = []
         used_mode = mode
         dense: tuple[Embedder, VectorIndex] | None = None
