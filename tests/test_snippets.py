@@ -351,3 +351,37 @@ def test_window_sweep_chooses_what_testing_every_span_chooses(
             assert snippets._window(text[:cut], piece) == _reference_window(text[:cut], piece), \
                 (language, query, cut)
     assert most_hits > 100
+
+
+def test_minor_words_do_not_choose_the_window_but_are_highlighted_in_it() -> None:
+    """The query's very common words ("của", "và") only score; the snippet's window is
+    chosen by the rarer word, and the common ones are highlighted where the chosen
+    window holds them, exactly as the full analysis finds them there."""
+    common = matches_for("của và", ("vi",))
+    for n in range(20):
+        _, paragraphs = realtext.vietnamese_article(n)
+        for i in range(3, len(paragraphs)):
+            target, earlier = paragraphs[i], " ".join(paragraphs[:i]).lower()
+            syllables = re.findall(r"\w+", target)
+            phrase = next((f"{a} {b}" for a, b in pairwise(syllables)
+                           if len(a) > 2 and len(b) > 2 and a.lower() not in earlier
+                           and b.lower() not in earlier), None)
+            if phrase is None or " của " not in target or earlier.count(" của ") < 3:
+                continue
+            rare = matches_for(phrase, ("vi",))
+            snippet = snippets.make_snippet(paragraphs, "vi", rare, common)
+            assert snippet is not None
+            at, spans = highlight_spans(snippet, paragraphs)
+            assert at == i  # the earlier paragraphs' many "của" did not pull it there
+            _, at_offset = paragraph_of(snippet, paragraphs)
+            core = snippet.text.removeprefix(snippets.ELLIPSIS).removesuffix(snippets.ELLIPSIS)
+            window = (at_offset, at_offset + len(core))
+            expected = {(s, e) for s, e in full_analysis_spans(target, "vi", [*rare, *common])
+                        if window[0] <= s and e <= window[1]}
+            assert spans == expected
+            assert any(target[s:e].lower() == "của" for s, e in spans)
+            # Common words alone (nothing rarer in the query) choose the window as usual.
+            alone = snippets.make_snippet(paragraphs, "vi", [], common)
+            assert alone == snippets.make_snippet(paragraphs, "vi", common)
+            return
+    pytest.fail("no vietnews paragraph with a rare pair and a nearby 'của' in 20 articles")

@@ -239,7 +239,16 @@ class Plan:
     required: list[tantivy.Query] = field(default_factory=list)
     excluded: list[tantivy.Query] = field(default_factory=list)
     highlight: list[TermMatch] = field(default_factory=list)
+    common: list[TermMatch] = field(default_factory=list)  # only score: see `highlights`
     impossible: bool = False  # a required term analysed to nothing
+
+    def highlights(self) -> tuple[list[TermMatch], list[TermMatch]]:
+        """(words that choose a snippet's window, words only highlighted in it): the
+        score-only words are minor while a rarer word decides what matches."""
+        if not self.common or not (self.optional or self.optional_terms or self.required):
+            return self.highlight, []
+        minor = {id(m) for m in self.common}
+        return [m for m in self.highlight if id(m) not in minor], self.common
 
     @property
     def has_text(self) -> bool:
@@ -328,6 +337,7 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                 terms = match_terms(schema, m, boosts, units)
                 if terms is not None and not units and scoring_only is not None \
                         and scoring_only(m):
+                    plan.common.append(m)
                     if scoring_in_body:
                         plan.scoring += terms
                     else:
@@ -874,6 +884,7 @@ class Searcher:
             else:
                 groups.append((len(articles) - 1, []))
         hits = []
+        steering, minor = plan.highlights()
         for rank, (kept, members) in enumerate(groups[offset:need], start=offset + 1):
             a = articles[kept]
             lr, dr = ranks.get(a.id, (None, None))
@@ -881,7 +892,7 @@ class Searcher:
                 id=a.id, external_id=a.external_id, score=float(scores.get(a.id, 0.0)),
                 rank=rank, title=a.title, url=a.url or a.canonical_url, source=a.source_name,
                 published=a.published, language=a.language,
-                snippet=snippets.make_snippet(a.paragraphs, a.language, plan.highlight),
+                snippet=snippets.make_snippet(a.paragraphs, a.language, steering, minor),
                 title_highlights=snippets.highlights(a.title, a.language, plan.highlight),
                 lexical_rank=lr, dense_rank=dr,
                 similar=tuple(articles[m].id for m in members)))

@@ -706,14 +706,21 @@ class _Candidate:
     hits: list[tuple[int, int, int]]
 
 
-def make_snippet(paragraphs: Sequence[str], language: str,
-                 matches: Sequence[TermMatch]) -> Snippet | None:
+def make_snippet(paragraphs: Sequence[str], language: str, matches: Sequence[TermMatch],
+                 minor: Sequence[TermMatch] = ()) -> Snippet | None:
     """The best window of the body, or the lead's start when no query word is in it.
 
     Paragraphs are scanned (no analysis) for candidate windows, best first by
     distinct query words then hits, as `_window` scores them; the analyser then
     confirms the hits of the best window only (see the module doc).
+
+    `minor` words (the query's very common ones, which only add to the score) do not
+    choose the window, they are only highlighted in it: a Thai "การ" or a "của" is
+    found hundreds of times in an article, and scanning and confirming those hits
+    was most of a page's snippet time for nothing a reader wants.
     """
+    if minor and not matches:
+        matches, minor = minor, ()  # the common words are all the query has
     candidates: list[_Candidate] = []
     if matches:
         wanted = len(matches)
@@ -735,12 +742,25 @@ def make_snippet(paragraphs: Sequence[str], language: str,
                 best = (score, c, start, end, spans)
     if best is not None:
         _, c, start, end, spans = best
-        return _cut(c.text, start, end, spans, "body")
+        return _cut(c.text, start, end, _with_minor(c.text, start, end, spans, language, minor),
+                    "body")
     first = next((p for p in paragraphs if p.strip()), "")
     if not first:
         return None
     start, end, _ = _window(first, [])
-    return _cut(first, start, end, [], "body")
+    return _cut(first, start, end, _with_minor(first, start, end, [], language, minor), "body")
+
+
+def _with_minor(text: str, start: int, end: int, spans: list[tuple[int, int, int]],
+                language: str, minor: Sequence[TermMatch]) -> list[tuple[int, int, int]]:
+    """`spans` and the confirmed hits of the `minor` words inside text[start:end]."""
+    if not minor:
+        return spans
+    hits = [h for h in _scan(_fold(text, base_language(language) == "zh"),
+                             _prepare(minor, language)) if start <= h[0] and h[1] <= end]
+    if not hits:
+        return spans
+    return _merge([*spans, *_confirm(text, language, minor, hits)])
 
 
 def _cut(text: str, start: int, end: int, spans: list[tuple[int, int, int]],
