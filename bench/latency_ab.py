@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import statistics
 import subprocess
@@ -89,27 +90,41 @@ def pages(before: Path, after: Path, data: Path, queries: list[dict[str, str]],
     sys.path.insert(0, str(after))
     import newsdesk
     from newsdesk.search import engine
+    from newsdesk.search.fusion import DEFAULT_TUNING
 
     old, new = load_snippets(before, "snippets_before"), load_snippets(after, "snippets_after")
     searcher = engine.searcher_for(data, None)
     built = []
     for q in queries:
         res = newsdesk.search(q["text"], data=data, mode="lexical", limit=10)
-        plan = engine.plan_query(res.parsed, [], searcher.schema)
+        # The page's plan as the engine makes it (this checkout's engine): the word
+        # shares decide which words are score-only, which a newer snippets.py takes apart.
+        plan = engine.plan_query(
+            res.parsed, [], searcher.schema, engine._boosts(DEFAULT_TUNING),
+            *searcher._word_shares(searcher.lexical.searcher(), DEFAULT_TUNING),
+            DEFAULT_TUNING.scoring_only_in_body)
         articles = searcher.store.get_many([h.id for h in res.hits])
-        built.append((q["language"], plan.highlight, [articles[h.id] for h in res.hits]))
+        built.append((q["language"], plan, [articles[h.id] for h in res.hits]))
+
+    def snippet(module: Any, a: Any, plan: Any) -> Any:
+        """`make_snippet` as that checkout's engine calls it: with the minor words apart
+        when its snippets.py takes them (2026-12-05 on), else every word alike."""
+        if "minor" in inspect.signature(module.make_snippet).parameters:
+            steering, minor = plan.highlights()
+            return module.make_snippet(a.paragraphs, a.language, steering, minor)
+        return module.make_snippet(a.paragraphs, a.language, plan.highlight)
 
     def page_ms(module: Any, page: Any) -> float:
-        _, matches, hits = page
+        _, plan, hits = page
         module._needles.cache_clear()
         t0 = time.perf_counter()
         for a in hits:
-            module.make_snippet(a.paragraphs, a.language, matches)
-            module.highlights(a.title, a.language, matches)
+            snippet(module, a, plan)
+            module.highlights(a.title, a.language, plan.highlight)
         return (time.perf_counter() - t0) * 1000
 
-    same = sum(old.make_snippet(a.paragraphs, a.language, m) == new.make_snippet(
-        a.paragraphs, a.language, m) for _, m, hits in built for a in hits)
+    same = sum(snippet(old, a, plan) == snippet(new, a, plan)
+               for _, plan, hits in built for a in hits)
     total = sum(len(hits) for _, _, hits in built)
     times: dict[str, list[list[float]]] = {"before": [[] for _ in built],
                                            "after": [[] for _ in built]}
