@@ -457,3 +457,22 @@ def test_score_only_words_count_in_titles_only_unless_they_decide_the_match(
     # Every word that common: bodies match and score as before.
     assert scores("越南", titles) == pytest.approx(scores("越南", body_too))
     assert set(scores("越南", titles)) == {"a", "b", "c", "d", "e"}
+
+
+def test_the_longest_words_of_a_long_query_choose_the_snippet_window() -> None:
+    """Every steering word is a scan of the whole body; past `STEERING_WORDS` the
+    shorter words are only highlighted where the window falls."""
+    from newsdesk.index.lexical import build_schema
+    from newsdesk.search.engine import STEERING_WORDS, plan_query
+    from newsdesk.search.query import parse_query
+
+    title = ("สปสช. แจงการโอนเงินสำหรับค่าบริการเดือน ม.ค. 64 เป็นเดือนแรกที่ปรับระบบ"
+             "การคำนวณใหม่ จึงโอนเงินล่าช้า")
+    plan = plan_query(parse_query(title), [], build_schema())
+    steering, minor = plan.highlights()
+    assert len(plan.highlight) > STEERING_WORDS == len(steering)
+    assert sorted(map(id, [*steering, *minor])) == sorted(map(id, plan.highlight))
+    assert min(len(m.text) for m in steering) >= max(len(m.text) for m in minor)
+    assert [m for m in plan.highlight if m in steering] == steering  # query order kept
+    short = plan_query(parse_query("đường sắt cao tốc"), [], build_schema())
+    assert short.highlights() == (short.highlight, [])
