@@ -9,12 +9,17 @@ worth a few milliseconds is only seen when the two engines take turns quickly. S
   timing `newsdesk.search(mode="lexical", limit=10)` for the search-scale bench's
   queries as `search_scale.measure_latency` does (a warm pass, then 3 timed passes
   with newsdesk's caches emptied, the median per query);
+* `--interleave`: both engines alive at once, taking turns query by query (which
+  goes first alternates), `--passes` passes; each pair of timings shares one moment
+  of the machine, and the table counts the queries where "after" was faster;
 * pages (`--pages`): in one process, both checkouts' `snippets.py` make the snippets and
   title highlights of the same results pages (the after checkout's hits for each
   query), alternated page by page, 5 times; and how many snippets are identical.
 
     .venv/bin/python bench/latency_ab.py --before /tmp/before --after . \\
         --data /tmp/newsdesk-bench/pairs-1000000 --rounds 3 --pages
+    .venv/bin/python bench/latency_ab.py --before /tmp/before --interleave --passes 5 \\
+        --data /tmp/newsdesk-bench/pairs-1000000
 
 (`git worktree add /tmp/before REV` gives the before checkout.)
 """
@@ -73,6 +78,89 @@ def measure(root: Path, data: Path, queries: list[dict[str, str]], passes: int) 
         groups.setdefault(q["language"], []).append(ms)
     return {k: {"p50": float(np.percentile(v, 50)), "p95": float(np.percentile(v, 95)),
                 "n": len(v)} for k, v in groups.items()}
+
+
+def serve(root: Path, data: Path, queries: list[dict[str, str]]) -> None:
+    """One engine for `interleaved`: warm, then answer the driver line by line on stdin
+    ("forget": empty newsdesk's caches; a number: run that query, print its ms)."""
+    sys.path.insert(0, str(root))
+    import newsdesk
+    from newsdesk.search import engine, snippets
+
+    if not Path(newsdesk.__file__).resolve().is_relative_to(root.resolve()):
+        raise SystemExit(f"imported {newsdesk.__file__}, not the checkout at {root}")
+    for q in queries:
+        newsdesk.search(q["text"], data=data, mode="dense", limit=1)
+        newsdesk.search(q["text"], data=data, mode="lexical", limit=10)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() == "forget":
+            engine.searcher_for(data)._dup_keys.clear()
+            snippets._needles.cache_clear()
+            print("ok", flush=True)
+            continue
+        text = queries[int(line)]["text"]
+        t0 = time.perf_counter()
+        newsdesk.search(text, data=data, mode="lexical", limit=10)
+        print(f"{(time.perf_counter() - t0) * 1000:.4f}", flush=True)
+
+
+def interleaved(before: Path, after: Path, data: Path, queries: list[dict[str, str]],
+                passes: int) -> None:
+    """Both engines alive at once, taking turns query by query (which goes first
+    alternates), so each pair of timings shares the machine's state of that moment;
+    the minute-to-minute drift that whole-pass turns still see (±5 ms of p95 between
+    rounds of identical code) falls on both alike."""
+    workers: dict[str, subprocess.Popen[str]] = {}
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as fh:
+        json.dump(queries, fh)
+        fh.flush()
+        for name, root in (("before", before), ("after", after)):
+            workers[name] = subprocess.Popen(
+                [sys.executable, __file__, "--before", str(before), "--serve",
+                 str(root.resolve()), "--data", str(data), "--queries", fh.name],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=root)
+        for w in workers.values():
+            assert w.stdout is not None
+            if w.stdout.readline().strip() != "ready":
+                raise SystemExit("an engine failed to start (its error is above)")
+
+    def ask(name: str, line: str) -> str:
+        w = workers[name]
+        assert w.stdin is not None and w.stdout is not None
+        w.stdin.write(line + "\n")
+        w.stdin.flush()
+        return w.stdout.readline().strip()
+
+    times = {name: [[] for _ in queries] for name in workers}
+    for p in range(passes):
+        for name in workers:
+            ask(name, "forget")
+        for i in range(len(queries)):
+            order = ["before", "after"] if (i + p) % 2 == 0 else ["after", "before"]
+            for name in order:
+                times[name][i].append(float(ask(name, str(i))))
+    for w in workers.values():
+        assert w.stdin is not None
+        w.stdin.close()
+        w.wait()
+    med = {n: [statistics.median(t) for t in v] for n, v in times.items()}
+    print(f"\nLexical newsdesk.search at {data}, engines taking turns query by query, "
+          f"{passes} passes; ms, p50/p95/mean over per-query medians; 'after faster' = "
+          "queries where after's median is lower")
+    groups: dict[str, list[int]] = {"all": list(range(len(queries)))}
+    for i, q in enumerate(queries):
+        groups.setdefault(q["language"], []).append(i)
+    print(f"{'group':<6} {'n':>4} {'before p50':>10} {'p95':>6} {'mean':>6} "
+          f"{'after p50':>10} {'p95':>6} {'mean':>6} {'after faster':>12}")
+    for g, idx in groups.items():
+        row = []
+        for n in ("before", "after"):
+            v = [med[n][i] for i in idx]
+            row += [np.percentile(v, 50), np.percentile(v, 95), np.mean(v)]
+        faster = sum(med["after"][i] < med["before"][i] for i in idx)
+        print(f"{g:<6} {len(idx):>4} {row[0]:>10.1f} {row[1]:>6.1f} {row[2]:>6.1f} "
+              f"{row[3]:>10.1f} {row[4]:>6.1f} {row[5]:>6.1f} {faster:>7}/{len(idx)}")
 
 
 def load_snippets(root: Path, name: str) -> Any:
@@ -154,7 +242,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--held-out", type=int, default=40)
     p.add_argument("--english", type=int, default=10)
     p.add_argument("--pages", action="store_true", help="also compare results-page snippets")
+    p.add_argument("--interleave", action="store_true",
+                   help="both engines at once, taking turns query by query (--passes "
+                        "passes), instead of whole passes in rounds")
     p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one process's part
+    p.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # one engine, interleaved
     p.add_argument("--queries", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.rounds < 1 or args.passes < 1:
@@ -168,7 +260,15 @@ def main(argv: list[str] | None = None) -> None:
         queries = json.loads(args.queries.read_text())
         print(json.dumps(measure(args.measure, args.data, queries, args.passes)))
         return
+    if args.serve:
+        serve(args.serve, args.data, json.loads(args.queries.read_text()))
+        return
     queries = queries_for(args.held_out, args.english)
+    if args.interleave:
+        interleaved(args.before, args.after, args.data, queries, args.passes)
+        if args.pages:
+            pages(args.before.resolve(), args.after.resolve(), args.data, queries)
+        return
     results: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
     with tempfile.NamedTemporaryFile("w", suffix=".json") as fh:
         json.dump(queries, fh)
