@@ -63,7 +63,9 @@ ways under `order_by_date`).
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -374,6 +376,7 @@ class LexicalIndex:
         self.schema = build_schema()
         self._writer: tantivy.IndexWriter | None = None
         self._searcher: tuple[tuple[int, ...], tantivy.Searcher] | None = None
+        self._bm25_docs: tuple[tantivy.Searcher, int] | None = None
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
@@ -457,6 +460,26 @@ class LexicalIndex:
         self._searcher = (key, searcher) if key is not None else None
         return searcher
 
+    def statistics(self, searcher: tantivy.Searcher) -> Statistics:
+        """BM25's counts for queries on `searcher`, doc_freq looked up once per term.
+
+        tantivy's N counts every document of every segment, deleted ones too until a
+        merge drops them, while `Searcher.num_docs` counts live ones; N is read once
+        per searcher from tantivy's own explanation of a score.
+        """
+        known: dict[tuple[str, str], int] = {}
+
+        def doc_freq(field_name: str, term: str) -> int:
+            df = known.get((field_name, term))
+            if df is None:
+                df = known[(field_name, term)] = searcher.doc_freq(field_name, term)
+            return df
+
+        cached = self._bm25_docs
+        if cached is None or cached[0] is not searcher:
+            cached = self._bm25_docs = (searcher, _bm25_docs(self.schema, searcher))
+        return Statistics(doc_freq, cached[1])
+
     def search(self, query: tantivy.Query, limit: int = 10, offset: int = 0,
                order_by_date: bool = False,
                searcher: tantivy.Searcher | None = None) -> list[tuple[str, float]]:
@@ -530,6 +553,23 @@ class LexicalIndex:
         return phrase_query(self.schema, field_name, terms, slop)
 
 
+def _bm25_docs(schema: tantivy.Schema, searcher: tantivy.Searcher) -> int:
+    """The N of tantivy's BM25 idf on this searcher (`LexicalIndex.statistics`)."""
+    hits = searcher.search(tantivy.Query.all_query(), 1).hits
+    if not hits:
+        return 0
+    address = hits[0][1]
+    query = tantivy.Query.term_query(schema, ID, searcher.doc(address)[ID][0])
+    pending = [json.loads(query.explain(searcher, address).to_json())]
+    while pending:
+        node = pending.pop()
+        if str(node.get("description", "")).startswith("N,"):
+            return int(node["value"])
+        pending += node.get("details") or []
+    log.warning("tantivy's score explanation holds no N; counting live documents")
+    return int(searcher.num_docs)
+
+
 def term_query(schema: tantivy.Schema, field_name: str, term: str,
                boost: float = 1.0) -> tantivy.Query:
     q = tantivy.Query.term_query(schema, field_name, term)
@@ -578,12 +618,43 @@ def sequence_terms(unit_field: str, units: Sequence[str]) -> tuple[str, list[str
     return PAIR_OF[unit_field], [pair_term(a, b) for a, b in pairwise(units)]
 
 
+@dataclass(frozen=True)
+class Statistics:
+    """The counts BM25 weighs a term by, as tantivy takes them (`doc_freq(field, term)`,
+    and the document count): with them a query can be asked in a cheaper shape that
+    scores the same."""
+
+    doc_freq: Callable[[str, str], int]
+    num_docs: int
+
+    def idf(self, field_name: str, term: str) -> float:
+        """tantivy's BM25 idf (`query::bm25::idf`); a phrase weighs the sum of its terms'."""
+        n = self.doc_freq(field_name, term)
+        return math.log(1.0 + (self.num_docs - n + 0.5) / (n + 0.5))
+
+
 def sequence_query(schema: tantivy.Schema, unit_field: str, units: Sequence[str],
-                   boost: float = 1.0) -> tantivy.Query:
+                   boost: float = 1.0, stats: Statistics | None = None) -> tantivy.Query:
     """Documents with these units in sequence in `unit_field`, scored as one match: the
-    single term of `sequence_terms`, or a phrase of its pairs."""
+    single term of `sequence_terms`, or a phrase of its pairs.
+
+    With `stats`, three or more pairs are asked as every other pair and the last: pairs
+    at positions 0, 2, 4… already place every unit, so the documents and the phrase
+    counts are the same, and the weight is scaled by the idf of all the pairs over
+    that of the ones asked, so the score is too (to rounding). Fewer posting lists to
+    intersect and position-check: "国内联播快讯" in 93,704 of a million documents,
+    top-k 17 → 12 ms.
+    """
     field_name, terms = sequence_terms(unit_field, units)
-    return phrase_query(schema, field_name, list(enumerate(terms)), boost=boost)
+    if stats is None or len(terms) < 3:
+        return phrase_query(schema, field_name, list(enumerate(terms)), boost=boost)
+    asked = list(range(0, len(terms), 2))
+    if asked[-1] != len(terms) - 1:
+        asked.append(len(terms) - 1)
+    weight = (sum(stats.idf(field_name, t) for t in terms)
+              / sum(stats.idf(field_name, terms[i]) for i in asked))
+    return phrase_query(schema, field_name, [(i, terms[i]) for i in asked],
+                        boost=boost * weight)
 
 
 def text_query(schema: tantivy.Schema, terms: FieldTerms, folded_only: bool = False,

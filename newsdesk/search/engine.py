@@ -148,7 +148,8 @@ def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] =
 
 
 def match_query(schema: tantivy.Schema, m: TermMatch,
-                boosts: dict[str, float] = lx.BOOSTS, units: bool = True) -> tantivy.Query | None:
+                boosts: dict[str, float] = lx.BOOSTS, units: bool = True,
+                stats: lx.Statistics | None = None) -> tantivy.Query | None:
     """Documents holding this word (any of its word terms, or its units in sequence),
     or this phrase (its units in sequence), weighted per field by `boosts`.
 
@@ -163,11 +164,12 @@ def match_query(schema: tantivy.Schema, m: TermMatch,
         subs += [lx.terms_query(schema, f, m.words_fold, boosts[f])
                  for f in (lx.TITLE_FOLD, lx.BODY_FOLD) if m.words_fold]
     if m.sub and not m.fold_only:
-        subs += [lx.sequence_query(schema, f, m.sub, boost=_sequence_boost(boosts, f, m.sub))
+        subs += [lx.sequence_query(schema, f, m.sub, boost=_sequence_boost(boosts, f, m.sub),
+                                   stats=stats)
                  for f in (lx.TITLE_SUB, lx.BODY_SUB)]
     if m.sub_fold:
         subs += [lx.sequence_query(schema, f, m.sub_fold,
-                                   boost=_sequence_boost(boosts, f, m.sub_fold))
+                                   boost=_sequence_boost(boosts, f, m.sub_fold), stats=stats)
                  for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
     return _should(subs)
 
@@ -178,7 +180,8 @@ def _sequence_boost(boosts: dict[str, float], unit_field: str, units: Sequence[s
     return boosts[lx.sequence_terms(unit_field, units)[0]]
 
 
-def _proximity(schema: tantivy.Schema, alt: Sequence[TermMatch]) -> tantivy.Query | None:
+def _proximity(schema: tantivy.Schema, alt: Sequence[TermMatch],
+               stats: lx.Statistics | None = None) -> tantivy.Query | None:
     """A bonus for optional words found next to each other, in the order typed."""
     if len(alt) < 2:
         return None
@@ -187,10 +190,10 @@ def _proximity(schema: tantivy.Schema, alt: Sequence[TermMatch]) -> tantivy.Quer
     sub_fold = [u for m in alt for u in m.sub_fold]
     subs: list[tantivy.Query] = []
     if not fold_only and len(sub) >= 2:
-        subs += [lx.sequence_query(schema, f, sub, boost=PROXIMITY_BOOST)
+        subs += [lx.sequence_query(schema, f, sub, boost=PROXIMITY_BOOST, stats=stats)
                  for f in (lx.TITLE_SUB, lx.BODY_SUB)]
     if len(sub_fold) >= 2 and (fold_only or not subs):
-        subs += [lx.sequence_query(schema, f, sub_fold, boost=PROXIMITY_BOOST)
+        subs += [lx.sequence_query(schema, f, sub_fold, boost=PROXIMITY_BOOST, stats=stats)
                  for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
     return _should(subs)
 
@@ -205,12 +208,14 @@ def _implied(alt: Sequence[TermMatch], without_units: set[int]) -> bool:
 
 
 def term_query(schema: tantivy.Schema, analysis: TermAnalysis,
-               boosts: dict[str, float] = lx.BOOSTS) -> tantivy.Query | None:
+               boosts: dict[str, float] = lx.BOOSTS,
+               stats: lx.Statistics | None = None) -> tantivy.Query | None:
     """A required (or excluded) term: every script run matches in one of its languages,
     and within a language every word does."""
     runs = []
     for run in analysis.runs:
-        alts = [_must([q for m in alt if (q := match_query(schema, m, boosts)) is not None])
+        alts = [_must([q for m in alt
+                       if (q := match_query(schema, m, boosts, stats=stats)) is not None])
                 for alt in run]
         q = _should([a for a in alts if a is not None])
         if q is not None:
@@ -336,11 +341,12 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                boosts: dict[str, float] = lx.BOOSTS,
                common: Callable[[TermMatch], bool] | None = None,
                scoring_only: Callable[[TermMatch], bool] | None = None,
-               scoring_in_body: bool = True) -> Plan:
+               scoring_in_body: bool = True, stats: lx.Statistics | None = None) -> Plan:
     """`common(match)` True: an optional word is found by its word terms alone, without
     its unit phrase; `scoring_only(match)` True: it only scores (`Plan.text_query`), and
     with `scoring_in_body` False only in titles when a rarer word decides the match.
-    Required, excluded and quoted words always match in full."""
+    Required, excluded and quoted words always match in full. `stats` lets units in
+    sequence be asked in a cheaper shape (`lexical.sequence_query`)."""
     hint = _language_hint(filters)
     plan = Plan(parsed, filters)
     for clause in parsed.clauses:
@@ -362,13 +368,13 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                                                          lx.BODY_FIELDS)
                 elif terms is not None:
                     plan.optional_terms += terms
-                elif (q := match_query(schema, m, boosts, units)) is not None:
+                elif (q := match_query(schema, m, boosts, units, stats)) is not None:
                     plan.optional.append(q)
             for run in single.runs:
                 for alt in run:
                     # Kept for common words too: skipping it cost known-item search
                     # 0.04 MRR@10 on Chinese titles at 100k documents (bench/search_scale).
-                    prox = _proximity(schema, alt)
+                    prox = _proximity(schema, alt, stats)
                     if prox is not None:
                         plan.optional.append(prox)
                         # A document with the run's units in sequence holds each word's
@@ -378,7 +384,8 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                             plan.implied.append(prox)
             plan.highlight += single.matches()
             continue
-        q = _should([x for a in analyses if (x := term_query(schema, a, boosts)) is not None])
+        q = _should([x for a in analyses
+                     if (x := term_query(schema, a, boosts, stats)) is not None])
         if clause.occur == "must_not":
             if q is not None:
                 plan.excluded.append(q)
@@ -551,7 +558,8 @@ class Searcher:
         return self._cache.get_or_compute(embedder, "query", [text])[0]
 
     # -- lexical helpers -------------------------------------------------------------------
-    def _word_shares(self, s: tantivy.Searcher, tuning: Tuning
+    def _word_shares(self, s: tantivy.Searcher, tuning: Tuning,
+                     stats: lx.Statistics | None = None
                      ) -> tuple[Callable[[TermMatch], bool] | None,
                                 Callable[[TermMatch], bool] | None]:
         """(common, scoring_only): which query words are common enough, as words, to
@@ -566,13 +574,8 @@ class Searcher:
         make most of the index match (and be counted, and faceted).
         """
         n = s.num_docs
-        known: dict[tuple[str, str], int] = {}  # both rules ask about the same words
-
-        def doc_freq(field_name: str, term: str) -> int:
-            df = known.get((field_name, term))
-            if df is None:
-                df = known[(field_name, term)] = s.doc_freq(field_name, term)
-            return df
+        # Both rules (and the plan's phrases) ask about the same words: one lookup each.
+        doc_freq = (stats or self.lexical.statistics(s)).doc_freq
 
         def over(share: float | None) -> Callable[[TermMatch], bool] | None:
             if share is None:
@@ -642,8 +645,10 @@ class Searcher:
         if not parsed.clauses and not filters:
             raise QueryError("the query is empty: type some words or a filter such as lang:vi")
         s = self.lexical.searcher()
+        stats = self.lexical.statistics(s)
         plan = plan_query(parsed, filters, self.schema, _boosts(tuning),
-                          *self._word_shares(s, tuning), tuning.scoring_only_in_body)
+                          *self._word_shares(s, tuning, stats), tuning.scoring_only_in_body,
+                          stats)
         notes: list[str] = []
         used_mode = mode
         dense: tuple[Embedder, VectorIndex] | None = None
