@@ -638,21 +638,24 @@ def sequence_query(schema: tantivy.Schema, unit_field: str, units: Sequence[str]
     """Documents with these units in sequence in `unit_field`, scored as one match: the
     single term of `sequence_terms`, or a phrase of its pairs.
 
-    With `stats`, three or more pairs are asked as every other pair and the last: pairs
-    at positions 0, 2, 4… already place every unit, so the documents and the phrase
-    counts are the same, and the weight is scaled by the idf of all the pairs over
-    that of the ones asked, so the score is too (to rounding). Fewer posting lists to
-    intersect and position-check: "国内联播快讯" in 93,704 of a million documents,
-    top-k 17 → 12 ms.
+    With `stats`, three or more pairs are asked as every other pair: pairs two apart
+    (and the first and last) already place every unit, so the documents and the
+    phrase counts are the same, and the weight is scaled by the idf of all the pairs
+    over that of the ones asked, so the score is too (to rounding). Fewer lists to
+    intersect and positions to check: "国内联播快讯" in 93,704 of a million titles,
+    13.3 → 8.9 ms. The pairs at even places are asked, unless those at odd places
+    hold a pair under half as common as any even one (tantivy's intersection is led
+    by its shortest list).
     """
     field_name, terms = sequence_terms(unit_field, units)
     if stats is None or len(terms) < 3:
         return phrase_query(schema, field_name, list(enumerate(terms)), boost=boost)
-    asked = list(range(0, len(terms), 2))
-    if asked[-1] != len(terms) - 1:
-        asked.append(len(terms) - 1)
-    weight = (sum(stats.idf(field_name, t) for t in terms)
-              / sum(stats.idf(field_name, terms[i]) for i in asked))
+    last = len(terms) - 1
+    freqs = [stats.doc_freq(field_name, t) for t in terms]
+    even, odd = sorted({*range(0, last + 1, 2), last}), sorted({*range(1, last + 1, 2), 0, last})
+    asked = odd if 2 * min(freqs[i] for i in odd) < min(freqs[i] for i in even) else even
+    idfs = [stats.idf(field_name, t) for t in terms]
+    weight = sum(idfs) / sum(idfs[i] for i in asked)
     return phrase_query(schema, field_name, [(i, terms[i]) for i in asked],
                         boost=boost * weight)
 

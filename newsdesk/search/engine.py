@@ -346,7 +346,8 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
     its unit phrase; `scoring_only(match)` True: it only scores (`Plan.text_query`), and
     with `scoring_in_body` False only in titles when a rarer word decides the match.
     Required, excluded and quoted words always match in full. `stats` lets units in
-    sequence be asked in a cheaper shape (`lexical.sequence_query`)."""
+    sequence be asked in a cheaper shape (`lexical.sequence_query`): quoted and
+    required ones, and a run of common words' proximity bonus."""
     hint = _language_hint(filters)
     plan = Plan(parsed, filters)
     for clause in parsed.clauses:
@@ -368,13 +369,16 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                                                          lx.BODY_FIELDS)
                 elif terms is not None:
                     plan.optional_terms += terms
-                elif (q := match_query(schema, m, boosts, units, stats)) is not None:
+                elif (q := match_query(schema, m, boosts, units)) is not None:
                     plan.optional.append(q)
             for run in single.runs:
                 for alt in run:
                     # Kept for common words too: skipping it cost known-item search
                     # 0.04 MRR@10 on Chinese titles at 100k documents (bench/search_scale).
-                    prox = _proximity(schema, alt, stats)
+                    # Its phrase is led by its rarest pair: only a run of common words
+                    # is worth the lookups a cheaper shape takes ("国内联播快讯").
+                    prox = _proximity(schema, alt,
+                                      stats if all(id(m) in usual for m in alt) else None)
                     if prox is not None:
                         plan.optional.append(prox)
                         # A document with the run's units in sequence holds each word's
