@@ -19,7 +19,9 @@ made snippets ~85 % of a lexical query's time, so the work is split in two:
    with one compiled regex per match. Stemmed languages (English…) look for the
    stem as a word prefix ("railway" in "railways"). The best ~`SNIPPET_CHARS`
    window (most distinct query words, then most hits) is chosen from these
-   candidate hits, exactly as it used to be chosen from analysed matches.
+   candidate hits, exactly as it used to be chosen from analysed matches. Only the
+   steering words are scanned for it; `minor` ones (the engine's very common words
+   and a long query's shorter ones) are looked for in the chosen window alone.
 2. Confirm (exact, small). Only a short context around each candidate hit of that
    window is analysed, all contexts in one call (`_context`, `_confirm`): the hit
    completed to whole words for spaced scripts, ± a few characters for Chinese
