@@ -648,14 +648,17 @@ def sequence_query(schema: tantivy.Schema, unit_field: str, units: Sequence[str]
     by its shortest list).
     """
     field_name, terms = sequence_terms(unit_field, units)
-    if stats is None or len(terms) < 3:
+    if stats is None or stats.num_docs <= 0 or len(terms) < 3:
         return phrase_query(schema, field_name, list(enumerate(terms)), boost=boost)
     last = len(terms) - 1
     freqs = [stats.doc_freq(field_name, t) for t in terms]
     even, odd = sorted({*range(0, last + 1, 2), last}), sorted({*range(1, last + 1, 2), 0, last})
     asked = odd if 2 * min(freqs[i] for i in odd) < min(freqs[i] for i in even) else even
     idfs = [stats.idf(field_name, t) for t in terms]
-    weight = sum(idfs) / sum(idfs[i] for i in asked)
+    asked_idf = sum(idfs[i] for i in asked)
+    if asked_idf <= 0:  # only when every document holding them is deleted
+        return phrase_query(schema, field_name, list(enumerate(terms)), boost=boost)
+    weight = sum(idfs) / asked_idf
     return phrase_query(schema, field_name, [(i, terms[i]) for i in asked],
                         boost=boost * weight)
 
