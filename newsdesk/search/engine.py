@@ -357,17 +357,18 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
             usual = {id(m) for m in single.matches() if common is not None and common(m)}
             for m in single.matches():
                 units = id(m) not in usual
-                terms = match_terms(schema, m, boosts, units)
-                if terms is not None and not units and scoring_only is not None \
+                # Without its unit phrase a plain word is only terms (`match_terms`).
+                if not units and not m.phrase and scoring_only is not None \
                         and scoring_only(m):
                     plan.common.append(m)
                     if scoring_in_body:
-                        plan.scoring += terms
+                        plan.scoring += match_terms(schema, m, boosts, False) or []
                     else:
-                        plan.scoring += match_terms(schema, m, boosts, False, lx.TITLE_FIELDS)
+                        plan.scoring += match_terms(schema, m, boosts, False,
+                                                    lx.TITLE_FIELDS) or []
                         plan.scoring_body += match_terms(schema, m, boosts, False,
-                                                         lx.BODY_FIELDS)
-                elif terms is not None:
+                                                         lx.BODY_FIELDS) or []
+                elif (terms := match_terms(schema, m, boosts, units)) is not None:
                     plan.optional_terms += terms
                 elif (q := match_query(schema, m, boosts, units)) is not None:
                     plan.optional.append(q)
