@@ -73,6 +73,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -465,7 +466,9 @@ class LexicalIndex:
 
         tantivy's N counts every document of every segment, deleted ones too until a
         merge drops them, while `Searcher.num_docs` counts live ones; N is read once
-        per searcher from tantivy's own explanation of a score.
+        per searcher from tantivy's own explanation of a score, and only when a query
+        needs it (a writer commits every second during ingest: each commit is a new
+        searcher).
         """
         known: dict[tuple[str, str], int] = {}
 
@@ -475,10 +478,13 @@ class LexicalIndex:
                 df = known[(field_name, term)] = searcher.doc_freq(field_name, term)
             return df
 
-        cached = self._bm25_docs
-        if cached is None or cached[0] is not searcher:
-            cached = self._bm25_docs = (searcher, _bm25_docs(self.schema, searcher))
-        return Statistics(doc_freq, cached[1])
+        def num_docs() -> int:
+            cached = self._bm25_docs
+            if cached is None or cached[0] is not searcher:
+                cached = self._bm25_docs = (searcher, _bm25_docs(self.schema, searcher))
+            return cached[1]
+
+        return Statistics(doc_freq, num_docs)
 
     def search(self, query: tantivy.Query, limit: int = 10, offset: int = 0,
                order_by_date: bool = False,
@@ -555,7 +561,7 @@ class LexicalIndex:
 
 def _bm25_docs(schema: tantivy.Schema, searcher: tantivy.Searcher) -> int:
     """The N of tantivy's BM25 idf on this searcher (`LexicalIndex.statistics`)."""
-    hits = searcher.search(tantivy.Query.all_query(), 1).hits
+    hits = searcher.search(tantivy.Query.all_query(), 1, count=False).hits
     if not hits:
         return 0
     address = hits[0][1]
@@ -618,14 +624,19 @@ def sequence_terms(unit_field: str, units: Sequence[str]) -> tuple[str, list[str
     return PAIR_OF[unit_field], [pair_term(a, b) for a, b in pairwise(units)]
 
 
-@dataclass(frozen=True)
 class Statistics:
     """The counts BM25 weighs a term by, as tantivy takes them (`doc_freq(field, term)`,
-    and the document count): with them a query can be asked in a cheaper shape that
-    scores the same."""
+    and the document count, asked for on first use): with them a query can be asked in
+    a cheaper shape that scores the same."""
 
-    doc_freq: Callable[[str, str], int]
-    num_docs: int
+    def __init__(self, doc_freq: Callable[[str, str], int],
+                 num_docs: Callable[[], int]) -> None:
+        self.doc_freq = doc_freq
+        self._num_docs = num_docs
+
+    @cached_property
+    def num_docs(self) -> int:
+        return self._num_docs()
 
     def idf(self, field_name: str, term: str) -> float:
         """tantivy's BM25 idf (`query::bm25::idf`); a phrase weighs the sum of its terms'."""
@@ -648,7 +659,7 @@ def sequence_query(schema: tantivy.Schema, unit_field: str, units: Sequence[str]
     by its shortest list).
     """
     field_name, terms = sequence_terms(unit_field, units)
-    if stats is None or stats.num_docs <= 0 or len(terms) < 3:
+    if stats is None or len(terms) < 3 or stats.num_docs <= 0:
         return phrase_query(schema, field_name, list(enumerate(terms)), boost=boost)
     last = len(terms) - 1
     freqs = [stats.doc_freq(field_name, t) for t in terms]
