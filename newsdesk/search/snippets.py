@@ -371,6 +371,12 @@ def _prepare(matches: Sequence[TermMatch], language: str) -> list[_Needles | Non
     return [_needles(m, chinese) for m in matches]
 
 
+def _locate(text: str, language: str,
+            matches: Sequence[TermMatch]) -> list[tuple[int, int, int]]:
+    """Candidate hits of `matches` in `text` (`_scan` of the folded text), sorted."""
+    return _scan(_fold(text, base_language(language) == "zh"), _prepare(matches, language))
+
+
 # --- confirming: analyse small contexts ---------------------------------------------------
 
 
@@ -585,7 +591,7 @@ def highlights(text: str, language: str, matches: Sequence[TermMatch]) -> tuple[
     """
     if not text or not matches:
         return ()
-    hits = _scan(_fold(text, base_language(language) == "zh"), _prepare(matches, language))
+    hits = _locate(text, language, matches)
     if not hits:
         return ()
     return tuple(Highlight(s, e) for s, e, _ in _confirm(text, language, matches, hits))
@@ -682,7 +688,7 @@ def _scan_paragraphs(paragraphs: Sequence[str], language: str, matches: Sequence
     if not kept:
         return []
     joined = _PARAGRAPH_JOIN.join(text for _, text, _ in kept)
-    hits = _scan(_fold(joined, base_language(language) == "zh"), _prepare(matches, language))
+    hits = _locate(joined, language, matches)
     out: list[tuple[int, str, list[tuple[int, int, int]]]] = []
     h = 0
     for i, text, offset in kept:
@@ -716,10 +722,11 @@ def make_snippet(paragraphs: Sequence[str], language: str, matches: Sequence[Ter
     distinct query words then hits, as `_window` scores them; the analyser then
     confirms the hits of the best window only (see the module doc).
 
-    `minor` words (the query's very common ones, which only add to the score) do not
-    choose the window, they are only highlighted in it: a Thai "การ" or a "của" is
-    found hundreds of times in an article, and scanning and confirming those hits
-    was most of a page's snippet time for nothing a reader wants.
+    `minor` words (the query's very common ones, which only add to the score, and a
+    long query's shorter ones: `engine.Plan.highlights`) do not choose the window,
+    they are only looked for, and highlighted, inside it. A Thai "การ" or a "của" is
+    found hundreds of times in an article, and every word that steers is a scan of
+    the whole body; a 31-word Thai headline's page took 8 ms.
     """
     if minor and not matches:
         matches, minor = minor, ()  # the common words are all the query has
@@ -758,8 +765,7 @@ def _with_minor(text: str, start: int, end: int, spans: list[tuple[int, int, int
     """`spans` and the confirmed hits of the `minor` words inside text[start:end]."""
     if not minor:
         return spans
-    hits = [h for h in _scan(_fold(text, base_language(language) == "zh"),
-                             _prepare(minor, language)) if start <= h[0] and h[1] <= end]
+    hits = [h for h in _locate(text, language, minor) if start <= h[0] and h[1] <= end]
     if not hits:
         return spans
     return _merge([*spans, *_confirm(text, language, minor, hits)])
