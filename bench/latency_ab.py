@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,27 +52,42 @@ def queries_for(held_out: int, english: int) -> list[dict[str, str]]:
     return [{"text": q.text, "language": q.language} for q in make_queries(held, english)]
 
 
-def measure(root: Path, data: Path, queries: list[dict[str, str]], passes: int) -> dict[str, Any]:
-    """Lexical latency of the newsdesk at `root` (run in its own process)."""
+def warm_engine(root: Path, data: Path, queries: list[dict[str, str]]
+                ) -> tuple[Callable[[str], float], Callable[[], None]]:
+    """The newsdesk at `root`, imported into this process and warmed on `queries` (query
+    vectors cached, every query run once): (ms of one lexical search, forget caches)."""
     sys.path.insert(0, str(root))
     import newsdesk
     from newsdesk.search import engine, snippets
 
     if not Path(newsdesk.__file__).resolve().is_relative_to(root.resolve()):
         raise SystemExit(f"imported {newsdesk.__file__}, not the checkout at {root}")
-    for q in queries:  # query vectors cached, every query run once: warm
+    for q in queries:
         newsdesk.search(q["text"], data=data, mode="dense", limit=1)
         newsdesk.search(q["text"], data=data, mode="lexical", limit=10)
-    times: list[list[float]] = [[] for _ in queries]
-    for _ in range(passes):
+
+    def timed(text: str) -> float:
+        t0 = time.perf_counter()
+        newsdesk.search(text, data=data, mode="lexical", limit=10)
+        return (time.perf_counter() - t0) * 1000
+
+    def forget() -> None:
         # search_scale.forget_caches, written out: `bench` here is the measured
         # checkout's, and an older one may not have it.
         engine.searcher_for(data)._dup_keys.clear()
         snippets._needles.cache_clear()
+
+    return timed, forget
+
+
+def measure(root: Path, data: Path, queries: list[dict[str, str]], passes: int) -> dict[str, Any]:
+    """Lexical latency of the newsdesk at `root` (run in its own process)."""
+    timed, forget = warm_engine(root, data, queries)
+    times: list[list[float]] = [[] for _ in queries]
+    for _ in range(passes):
+        forget()
         for i, q in enumerate(queries):
-            t0 = time.perf_counter()
-            newsdesk.search(q["text"], data=data, mode="lexical", limit=10)
-            times[i].append((time.perf_counter() - t0) * 1000)
+            times[i].append(timed(q["text"]))
     per_query = [statistics.median(t) for t in times]
     groups: dict[str, list[float]] = {"all": per_query}
     for q, ms in zip(queries, per_query, strict=True):
@@ -83,26 +99,14 @@ def measure(root: Path, data: Path, queries: list[dict[str, str]], passes: int) 
 def serve(root: Path, data: Path, queries: list[dict[str, str]]) -> None:
     """One engine for `interleaved`: warm, then answer the driver line by line on stdin
     ("forget": empty newsdesk's caches; a number: run that query, print its ms)."""
-    sys.path.insert(0, str(root))
-    import newsdesk
-    from newsdesk.search import engine, snippets
-
-    if not Path(newsdesk.__file__).resolve().is_relative_to(root.resolve()):
-        raise SystemExit(f"imported {newsdesk.__file__}, not the checkout at {root}")
-    for q in queries:
-        newsdesk.search(q["text"], data=data, mode="dense", limit=1)
-        newsdesk.search(q["text"], data=data, mode="lexical", limit=10)
+    timed, forget = warm_engine(root, data, queries)
     print("ready", flush=True)
     for line in sys.stdin:
         if line.strip() == "forget":
-            engine.searcher_for(data)._dup_keys.clear()
-            snippets._needles.cache_clear()
+            forget()
             print("ok", flush=True)
             continue
-        text = queries[int(line)]["text"]
-        t0 = time.perf_counter()
-        newsdesk.search(text, data=data, mode="lexical", limit=10)
-        print(f"{(time.perf_counter() - t0) * 1000:.4f}", flush=True)
+        print(f"{timed(queries[int(line)]['text']):.4f}", flush=True)
 
 
 def interleaved(before: Path, after: Path, data: Path, queries: list[dict[str, str]],
