@@ -253,8 +253,7 @@ def test_trusted_vietnamese_syllables_are_what_the_full_analysis_finds() -> None
             matches = matches_for(query, ("vi",))
             if not matches:
                 continue
-            hits = snippets._scan(snippets._fold(paragraph, False),
-                                  snippets._prepare(matches, "vi"))
+            hits = snippets._locate(paragraph, "vi", matches)
             if not hits:
                 continue
             confirmed = {(s, e) for s, e, _ in snippets._confirm(paragraph, "vi", matches, hits)}
@@ -274,7 +273,7 @@ def test_trusted_vietnamese_syllables_are_what_the_full_analysis_finds() -> None
                ("Tuyến đường sắt mới.", "đường sắt")]
     for paragraph, query in crafted:
         matches = matches_for(query, ("vi",))
-        hits = snippets._scan(snippets._fold(paragraph, False), snippets._prepare(matches, "vi"))
+        hits = snippets._locate(paragraph, "vi", matches)
         confirmed = {(s, e) for s, e, _ in snippets._confirm(paragraph, "vi", matches, hits)}
         full = {(s, e) for s, e, _ in snippets.find_matches(paragraph, "vi", matches,
                                                             analyze(paragraph, "vi"))}
@@ -299,7 +298,7 @@ def test_thai_cut_check_confirms_what_the_whole_paragraph_analysis_finds() -> No
     rejected = confirmed = 0
     for paragraph, query in cases:
         matches = matches_for(query, ("th",))
-        hits = snippets._scan(snippets._fold(paragraph, False), snippets._prepare(matches, "th"))
+        hits = snippets._locate(paragraph, "th", matches)
         fast, undecided = snippets._thai_words(paragraph, hits, matches)
         assert not undecided, query
         truth = full_analysis_spans(paragraph, "th", matches)
@@ -310,7 +309,7 @@ def test_thai_cut_check_confirms_what_the_whole_paragraph_analysis_finds() -> No
     # A word split by a zero-width space is one word for the analyser: left undecided.
     text = "รัฐบาลประกาศนโย\u200bบายใหม่ และนโยบายเดิม"
     matches = matches_for("นโย", ("th",))
-    hits = snippets._scan(snippets._fold(text, False), snippets._prepare(matches, "th"))
+    hits = snippets._locate(text, "th", matches)
     assert snippets._thai_words(text, hits, matches)[1]
     assert snippets._confirm(text, "th", matches, hits) == []
 
@@ -342,8 +341,7 @@ def test_window_sweep_chooses_what_testing_every_span_chooses(
     most_hits = 0
     for text, language, query in cases:
         matches = matches_for(query, (language,))
-        spans = snippets._scan(snippets._fold(text, language == "zh"),
-                               snippets._prepare(matches, language))
+        spans = snippets._locate(text, language, matches)
         assert spans == sorted(spans)
         most_hits = max(most_hits, len(spans))
         for cut in (len(text), 1500, 400):  # the whole text, and shorter stretches of it
