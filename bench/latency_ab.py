@@ -73,8 +73,9 @@ def warm_engine(root: Path, data: Path, queries: list[dict[str, str]]
 
     def forget() -> None:
         # search_scale.forget_caches, written out: `bench` here is the measured
-        # checkout's, and an older one may not have it.
-        engine.searcher_for(data)._dup_keys.clear()
+        # checkout's, and an older one may not have it. Checkouts before 2026-12-05
+        # also kept collapse keys per article.
+        getattr(engine.searcher_for(data), "_dup_keys", {}).clear()
         snippets._needles.cache_clear()
 
     return timed, forget

@@ -355,9 +355,8 @@ def latency_protocol(args: argparse.Namespace) -> str:
 def forget_caches(data: Path) -> None:
     """Empty newsdesk's own per-process caches that a repeated query would hit (see
     `measure_latency`); the query-vector cache stays, as before."""
-    from newsdesk.search import engine, snippets
+    from newsdesk.search import snippets
 
-    engine.searcher_for(data)._dup_keys.clear()
     snippets._needles.cache_clear()
 
 

@@ -269,56 +269,106 @@ def test_near_duplicates_collapse_with_similar_count(find) -> None:
     assert sum("星空下的银幕" in h.title for h in plain.hits) == 2
 
 
-def test_size_bound_in_collapse_never_changes_a_verdict(data: Path) -> None:
-    """`dedup.similar` skips pairs whose set sizes rule the threshold out; on every pair
-    of real demo titles and leads it must agree with the plain Jaccard test."""
+def _collapse_candidates(data: Path) -> list[dedup.Candidate]:
+    """Real zh/vi/th/en titles and leads, and short, labelled, full-width, marked and
+    NUL-holding text."""
     with open_store(data) as store:
-        articles = store.list(limit=1000)
-    keys = [dedup.dup_key(a.title, a.paragraphs[:3], a.language) for a in articles]
-    sets = [k.title for k in keys] + [k.lead for k in keys]
-    agreed = near = 0
+        docs = [dedup.Candidate(a.title, a.paragraphs[:3], a.language)
+                for a in store.list(limit=1000)]
+    docs += [dedup.Candidate(t, ps, "vi") for t, ps in map(realtext.vietnamese_article, range(8))]
+    docs += [dedup.Candidate(t, b.split("\n")[:3], "zh") for t, b in realtext.chinese_stories()[:8]]
+    docs += [dedup.Candidate(t, b.split("\n")[:3], "th")
+             for t, b in (realtext.thai_release(n) for n in range(4))]
+    docs += [dedup.Candidate(t, ps, "und") for t, ps in (
+        ("", []), ("ab", ["x"]), ("abc", ["ab c"]), ("快讯｜越南总理", ["ＡＢＣ１２３！"]),
+        ("Đường sắt", ["Duong sat, đường sắt."]), ("Exclusive | A", ["a" * 700]),
+        ("Exclusive | A", ["a\x00" * 700]), ("e\u0301t\u00e9", ["ﬁnal Σίσυφος ΣΊΣΥΦΟΣ"]))]
+    return docs
+
+
+class _PlainCollapse:
+    """The definition, pair by pair, with nothing shared between texts: the oracle for
+    `dedup`'s batched numpy (substring shingles of `normalize.fold_key`)."""
+
+    def __init__(self, docs: list[dedup.Candidate]) -> None:
+        from newsdesk.text.normalize import fold_key
+
+        def substrings(text: str) -> frozenset[str]:
+            if len(text) <= 3:
+                return frozenset([text]) if text else frozenset()
+            return frozenset(text[i:i + 3] for i in range(len(text) - 2))
+
+        self.titles = [substrings(fold_key(dedup._PREFIX.sub("", d.title.strip()))) for d in docs]
+        self.leads = [substrings(fold_key(" ".join(d.paragraphs)[:600])[:300]) for d in docs]
+        self.languages = [d.language.split("-")[0] for d in docs]
+
+    @staticmethod
+    def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+        return len(a & b) / len(a | b) if a and b else 0.0
+
+    def duplicate(self, i: int, j: int, threshold: float) -> bool:
+        return self.languages[i] == self.languages[j] and (
+            self.jaccard(self.titles[i], self.titles[j]) >= threshold
+            or (len(self.leads[i]) >= 20 and len(self.leads[j]) >= 20
+                and self.jaccard(self.leads[i], self.leads[j]) >= threshold))
+
+
+def test_collapse_jaccards_and_verdicts_equal_the_plain_definition(data: Path) -> None:
+    """A page's candidates are folded, shingled (code points packed into integers) and
+    intersected all at once in numpy; every set size, every Jaccard and every verdict
+    must equal the plain definition's, pair by pair."""
+    docs = _collapse_candidates(data)
+    plain = _PlainCollapse(docs)
+    titles, title_sizes = dedup.jaccard_matrix([dedup._PREFIX.sub("", d.title.strip())
+                                                for d in docs])
+    leads, lead_sizes = dedup.jaccard_matrix([" ".join(d.paragraphs)[:600] for d in docs], 300)
+    assert title_sizes.tolist() == [len(t) for t in plain.titles]
+    assert lead_sizes.tolist() == [len(t) for t in plain.leads]
+    n = len(docs)
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                assert titles[i, j] == plain.jaccard(plain.titles[i], plain.titles[j])
+                assert leads[i, j] == plain.jaccard(plain.leads[i], plain.leads[j])
+    verdicts = 0
     for threshold in (0.3, 0.5, 0.8):
-        for i, a in enumerate(sets):
-            for b in sets[i + 1:]:
-                expected = dedup.jaccard(a, b) >= threshold
-                assert dedup.similar(a, b, threshold) == expected
-                agreed += 1
-                near += expected
-    assert agreed > 5_000 and near > 0
+        matrix = dedup.duplicate_matrix(docs, threshold)
+        for i in range(n):
+            for j in range(n):
+                if i != j:
+                    assert matrix[i, j] == plain.duplicate(i, j, threshold)
+                    verdicts += matrix[i, j]
+    assert 50 < n <= dedup.BLOCK * 2 and verdicts > 0
+    assert any(0.3 < leads[i, j] < 1 for i in range(n) for j in range(n))
 
 
-def test_collapse_keys_compare_exactly_as_the_substring_shingles_did(data: Path) -> None:
-    """Keys are shingled in numpy (code points packed into integers) instead of as
-    substrings; on real zh/vi/th/en titles and leads, and on short, labelled, full-width
-    and marked text, every set and every Jaccard must equal the substrings' own."""
-    from newsdesk.text.normalize import fold_key
-
-    def substrings(text: str) -> frozenset[str]:  # the previous definition, as the oracle
-        if len(text) <= 3:
-            return frozenset([text]) if text else frozenset()
-        return frozenset(text[i:i + 3] for i in range(len(text) - 2))
-
-    with open_store(data) as store:
-        docs = [(a.title, a.paragraphs[:3]) for a in store.list(limit=1000)]
-    docs += [realtext.vietnamese_article(n) for n in range(8)]
-    docs += [(t, b.split("\n")[:3]) for t, b in realtext.chinese_stories()[:8]]
-    docs += [(t, b.split("\n")[:3]) for t, b in (realtext.thai_release(n) for n in range(4))]
-    docs += [("", []), ("ab", ["x"]), ("abc", ["ab c"]), ("快讯｜越南总理", ["ＡＢＣ１２３！"]),
-             ("Đường sắt", ["Duong sat, đường sắt."]), ("Exclusive | A", ["a" * 700])]
-    new = [dedup.dup_key(t, ps, "und") for t, ps in docs]
-    old = [(substrings(fold_key(dedup._PREFIX.sub("", t.strip()))),
-            substrings(fold_key(" ".join(ps)[:600])[:300])) for t, ps in docs]
-    for k, (title, lead) in zip(new, old, strict=True):
-        assert (len(k.title), len(k.lead)) == (len(title), len(lead))
-    pairs = 0
-    for i in range(len(docs)):
-        for j in range(i + 1, len(docs)):
-            for part in (0, 1):
-                a, b = (new[i].title, new[j].title) if part == 0 else (new[i].lead, new[j].lead)
-                assert dedup.jaccard(a, b) == dedup.jaccard(old[i][part], old[j][part])
-                pairs += 1
-    assert pairs > 1000 and any(dedup.jaccard(new[i].lead, new[j].lead) > 0.3
-                                for i in range(len(docs)) for j in range(i + 1, len(docs)))
+def test_collapse_by_blocks_groups_as_pair_by_pair(data: Path, monkeypatch) -> None:
+    """Deep pages are collapsed a block at a time (each block against the kept items
+    of the earlier ones); with blocks of 5, the groups of the ~60 real and edge-case
+    texts must be those of comparing each item with every kept one, and a stop rule
+    must end the scan before the item it names."""
+    docs = _collapse_candidates(data)
+    plain = _PlainCollapse(docs)
+    for threshold in (0.3, 0.8):
+        expected: dedup.Groups = []
+        for i in range(len(docs)):
+            for kept, members in expected:
+                if plain.duplicate(kept, i, threshold):
+                    members.append(i)
+                    break
+            else:
+                expected.append((i, []))
+        assert any(members for _, members in expected)
+        monkeypatch.setattr(dedup, "BLOCK", 5)
+        groups: dedup.Groups = []
+        assert not dedup.collapse(docs[:50], threshold, groups)  # in two calls, as a page
+        assert not dedup.collapse(docs, threshold, groups, start=50)  # loads more hits
+        assert groups == expected
+        stopped: dedup.Groups = []
+        assert dedup.collapse(docs, threshold, stopped, stop=lambda i, n: n >= 7)
+        seventh = expected[6][0]  # the scan stops at the item after it: 7 groups
+        assert stopped == [(k, [m for m in ms if m < seventh]) for k, ms in expected[:7]]
+        monkeypatch.undo()
 
 
 def test_empty_results_are_explained(find) -> None:

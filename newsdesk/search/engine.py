@@ -80,7 +80,6 @@ STEERING_WORDS = 8
 """At most this many query words (the longest: a long word is a specific one) choose a
 snippet's window; the others are highlighted where it falls (`Plan.highlights`).
 Thai pages of the 1M bench, snippets p95 6.1 → 3.8 ms (12 words: 3.9, 6: 3.4)."""
-DUP_KEY_CACHE = 50_000
 ALLOWED_IDS_MAX = 20_000
 """Above this many articles a required/excluded-word constraint is checked on the dense
 candidates afterwards rather than listed up front (tantivy's terms aggregation also
@@ -511,7 +510,6 @@ class Searcher:
         self.store = SQLiteStore(self.data_dir)
         self._store_lock = threading.Lock()
         self._dense_lock = threading.Lock()
-        self._dup_keys: dict[tuple[str, str], dedup.DupKey] = {}
         self._embedder_arg = embedder
         self._vectors: VectorIndex | None = None
         self._cache: EmbeddingCache | None = None
@@ -857,18 +855,6 @@ class Searcher:
         return score_fusion(rel.lexical, dense, dres.scale, language, rel.query_language,
                             tuning)
 
-    def _dup_key(self, article: Article) -> dedup.DupKey:
-        """The article's collapse key, kept per content version: popular articles come
-        back page after page, and a key costs ~50 µs (a page needs ~20)."""
-        cache_key = (article.id, article.content_hash)
-        key = self._dup_keys.get(cache_key)
-        if key is None:
-            key = dedup.dup_key(article.title, article.paragraphs[:3], article.language)
-            if len(self._dup_keys) >= DUP_KEY_CACHE:
-                self._dup_keys.clear()
-            self._dup_keys[cache_key] = key
-        return key
-
     def _article(self, article_id: str, loaded: dict[str, Article]) -> Article | None:
         article = loaded.get(article_id)
         if article is not None:
@@ -879,36 +865,57 @@ class Searcher:
             except NotFoundError:
                 return None
 
+    def _uncollapsed(self, ordered: list[str], need: int
+                     ) -> tuple[list[Article], dedup.Groups]:
+        with self._store_lock:
+            loaded = self.store.get_many(ordered[:need])
+        articles: list[Article] = []
+        for article_id in ordered:
+            if len(articles) >= need:
+                break
+            article = self._article(article_id, loaded)
+            if article is not None:
+                articles.append(article)
+        return articles, [(i, []) for i in range(len(articles))]
+
+    def _collapsed(self, ordered: list[str], need: int, threshold: float
+                   ) -> tuple[list[Article], dedup.Groups]:
+        """The first `need` groups of near-duplicates in order (`dedup.collapse`), and
+        the articles they index.
+
+        Usually twice a page's worth of hits fills it (loaded in one store query);
+        when collapsing eats more, the next hits follow, up to three pages' worth.
+        """
+        scan_to = need * 3 + 10
+        articles: list[Article] = []
+        groups: dedup.Groups = []
+
+        def full(item: int, n_groups: int) -> bool:
+            return item >= scan_to or (n_groups >= need and item >= need * 2)
+
+        position = 0
+        while position < len(ordered) and not full(len(articles), len(groups)):
+            ids = ordered[position:position + (need * 2 if not articles else scan_to)
+                          - len(articles)]
+            position += len(ids)
+            with self._store_lock:
+                loaded = self.store.get_many(ids)
+            start = len(articles)
+            articles += [a for a in (loaded.get(i) for i in ids) if a is not None]
+            candidates = [dedup.Candidate(a.title, a.paragraphs[:3], a.language)
+                          for a in articles]
+            if dedup.collapse(candidates, threshold, groups, start, full):
+                break
+        return articles, groups
+
     def _page(self, ordered: list[str], scores: dict[str, float],
               ranks: dict[str, tuple[int | None, int | None]], offset: int, limit: int,
               plan: Plan, tuning: Tuning) -> list[SearchHit]:
         need = offset + limit
         if limit == 0:
             return []
-        articles: list[Article] = []
-        keys: list[dedup.DupKey] = []
-        groups: list[tuple[int, list[int]]] = []
-        scan_to = need * 3 + 10 if tuning.collapse else need
-        with self._store_lock:  # the articles a page usually needs, in one query
-            loaded = self.store.get_many(ordered[:need * 2 if tuning.collapse else need])
-        for article_id in ordered:
-            if len(articles) >= scan_to or (len(groups) >= need and len(articles) >= need * 2):
-                break
-            article = self._article(article_id, loaded)
-            if article is None:
-                continue
-            articles.append(article)
-            if not tuning.collapse:
-                groups.append((len(articles) - 1, []))
-                continue
-            key = self._dup_key(article)
-            keys.append(key)
-            for kept, members in groups:
-                if dedup.near_duplicate(keys[kept], key, tuning.collapse_threshold):
-                    members.append(len(articles) - 1)
-                    break
-            else:
-                groups.append((len(articles) - 1, []))
+        articles, groups = (self._collapsed(ordered, need, tuning.collapse_threshold)
+                            if tuning.collapse else self._uncollapsed(ordered, need))
         hits = []
         steering, minor = plan.highlights()
         for rank, (kept, members) in enumerate(groups[offset:need], start=offset + 1):
