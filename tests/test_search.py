@@ -319,9 +319,10 @@ def test_collapse_jaccards_and_verdicts_equal_the_plain_definition(data: Path) -
     must equal the plain definition's, pair by pair."""
     docs = _collapse_candidates(data)
     plain = _PlainCollapse(docs)
-    titles, title_sizes = dedup.jaccard_matrix([dedup._PREFIX.sub("", d.title.strip())
-                                                for d in docs])
-    leads, lead_sizes = dedup.jaccard_matrix([" ".join(d.paragraphs)[:600] for d in docs], 300)
+    titles, title_sizes = dedup.jaccard_matrix(dedup.shingle_sets(
+        [dedup._PREFIX.sub("", d.title.strip()) for d in docs]))
+    leads, lead_sizes = dedup.jaccard_matrix(dedup.shingle_sets(
+        [" ".join(d.paragraphs)[:600] for d in docs], 300))
     assert title_sizes.tolist() == [len(t) for t in plain.titles]
     assert lead_sizes.tolist() == [len(t) for t in plain.leads]
     n = len(docs)
@@ -332,7 +333,9 @@ def test_collapse_jaccards_and_verdicts_equal_the_plain_definition(data: Path) -
                 assert leads[i, j] == plain.jaccard(plain.leads[i], plain.leads[j])
     verdicts = 0
     for threshold in (0.3, 0.5, 0.8):
-        matrix = dedup.duplicate_matrix(docs, threshold)
+        collapse = dedup.Collapse(threshold)
+        collapse.add(docs)
+        matrix = collapse.duplicates(range(n))
         for i in range(n):
             for j in range(n):
                 if i != j:
@@ -340,6 +343,42 @@ def test_collapse_jaccards_and_verdicts_equal_the_plain_definition(data: Path) -
                     verdicts += matrix[i, j]
     assert 50 < n <= dedup.BLOCK * 2 and verdicts > 0
     assert any(0.3 < leads[i, j] < 1 for i in range(n) for j in range(n))
+
+
+def test_collapse_folds_exactly_as_fold_key_on_hostile_text(data: Path) -> None:
+    """Collapse folds most text character by character through a table, and the rest
+    (what may compose or reorder) with NFKC over the whole text; on real zh/vi/th/en
+    titles and leads (all of which take the table) and on random strings of combining
+    marks, Hangul jamo, Thai and Lao marks, Indic vowel parts, full-width forms,
+    ligatures, astral characters, lone surrogates and NULs, the code points must be
+    exactly `normalize.fold_key`'s."""
+    import random
+
+    import numpy as np
+
+    from newsdesk.text.normalize import fold_key
+
+    def check(texts: list[str]) -> None:
+        cps, owner = dedup.folded_codepoints(texts)
+        for i, text in enumerate(texts):
+            assert "".join(map(chr, cps[owner == i])) == fold_key(text), (texts, i)
+
+    real = [t for d in _collapse_candidates(data) for t in (d.title, " ".join(d.paragraphs))]
+    check(real)
+    by_table = [dedup._fold_by_character(np.frombuffer(t.encode("utf-32-le", "surrogatepass"),
+                                                       dtype="<u4")) is not None
+                for t in real[:-16]]  # the edge cases at the end are hostile on purpose
+    assert all(by_table)
+    pool = [*"aeoAEOiIuyđĐệếởữÅåǅǈ가각개ㄱㅏㅐㄲ，：！（）Ａｂ１　…½ﬁß İıΣσςΐ㈱㎞①Ⅻ中国的发展かウｶﾞ",
+            *map(chr, [*range(0x300, 0x370), *range(0x1100, 0x1113), *range(0x1161, 0x1176),
+                       *range(0x11A8, 0x11C3), *range(0xE01, 0xE5C), *range(0xE81, 0xEDF),
+                       *range(0x9BE, 0x9D8), *range(0xB3E, 0xB58), 0x344, 0xF73, 0xF75, 0xF81,
+                       0x3099, 0x309A, 0xA0, 0x200B, 0xAD, 0xF900, 0x2F800, 0x1F600, 0xD800,
+                       0x0])]
+    rng = random.Random(5)
+    for _ in range(4000):
+        check(["".join(rng.choice(pool) for _ in range(rng.randint(0, 8)))
+               for _ in range(rng.randint(1, 4))])
 
 
 def test_collapse_by_blocks_groups_as_pair_by_pair(data: Path, monkeypatch) -> None:
@@ -360,14 +399,16 @@ def test_collapse_by_blocks_groups_as_pair_by_pair(data: Path, monkeypatch) -> N
                 expected.append((i, []))
         assert any(members for _, members in expected)
         monkeypatch.setattr(dedup, "BLOCK", 5)
-        groups: dedup.Groups = []
-        assert not dedup.collapse(docs[:50], threshold, groups)  # in two calls, as a page
-        assert not dedup.collapse(docs, threshold, groups, start=50)  # loads more hits
-        assert groups == expected
-        stopped: dedup.Groups = []
-        assert dedup.collapse(docs, threshold, stopped, stop=lambda i, n: n >= 7)
+        collapse = dedup.Collapse(threshold)
+        assert not collapse.add(docs[:33])  # in two batches, as a page that
+        assert not collapse.add(docs[33:])  # needs more hits than it first loaded
+        assert collapse.groups == expected
+        stopped = dedup.Collapse(threshold)
+        assert stopped.add(docs, stop=lambda i, n: n >= 7)
         seventh = expected[6][0]  # the scan stops at the item after it: 7 groups
-        assert stopped == [(k, [m for m in ms if m < seventh]) for k, ms in expected[:7]]
+        assert stopped.groups == [(k, [m for m in ms if m < seventh])
+                                  for k, ms in expected[:7]]
+        assert len(stopped) == seventh + 1
         monkeypatch.undo()
 
 

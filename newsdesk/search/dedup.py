@@ -55,20 +55,99 @@ def _alnum() -> np.ndarray:
                        count=0x110000)
 
 
+_WIDEST = 4
+"""Characters folding to more (ﷺ: 18 letters) take the whole-text normalisation."""
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per BMP code point: (its fold on its own: NFKC, casefolded, letters and digits,
+    as up to `_WIDEST` code points; how many, 255 for more; the canonical combining
+    class of the first and of the last character of its NFKD; whether it may compose
+    with what precedes it). Built once, ~0.15 s.
+
+    A text of characters that cannot compose with what precedes them, and whose
+    combining marks already stand in canonical order across characters, normalises
+    character by character: its fold is the concatenation of theirs.
+    """
+    from unicodedata import combining, decomposition, normalize
+
+    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul V, T
+    for c in range(0x110000):
+        parts = decomposition(chr(c)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))  # composes with the character before it
+    image = np.zeros((0x10000, _WIDEST), dtype=np.uint32)
+    width = np.zeros(0x10000, dtype=np.uint8)
+    first = np.zeros(0x10000, dtype=np.uint8)
+    last = np.zeros(0x10000, dtype=np.uint8)
+    backward = np.zeros(0x10000, dtype=bool)
+    for c in range(0x10000):
+        if 0xD800 <= c < 0xE000:
+            continue  # a lone surrogate: no letter, a starter
+        ch = chr(c)
+        kept = [ord(x) for x in normalize("NFKC", ch).casefold() if x.isalnum()]
+        width[c] = len(kept) if len(kept) <= _WIDEST else 255
+        image[c, :len(kept[:_WIDEST])] = kept[:_WIDEST]
+        decomposed = normalize("NFKD", ch)
+        first[c], last[c] = combining(decomposed[0]), combining(decomposed[-1])
+        for x in decomposed:  # up to its first starter, which would block the rest
+            if ord(x) in seconds:
+                backward[c] = True
+                break
+            if not combining(x):
+                break
+    return image, width, first, last, backward
+
+
+def _fold_by_character(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(`_fold_table`'s per-character fold of these code points, the position each
+    folded one comes from), or None when the text needs the whole-text normalisation
+    (a character beyond the BMP or folding to many, one that may compose, marks out
+    of canonical order across characters)."""
+    if not len(cps):
+        return cps, np.zeros(0, dtype=np.int64)
+    if int(cps.max()) > 0xFFFF:
+        return None
+    image, width, first, last, backward = _fold_table()
+    widths = width[cps].astype(np.int64)
+    if (widths > _WIDEST).any() or backward[cps].any():
+        return None
+    after = first[cps[1:]]
+    if ((last[cps[:-1]] > after) & (after > 0)).any():
+        return None  # canonical reordering would move a mark across characters
+    if not (widths > 1).any():
+        kept = np.flatnonzero(widths)
+        return image[cps[kept], 0], kept
+    source = np.repeat(np.arange(len(cps)), widths)
+    nth = np.arange(len(source)) - np.repeat(np.cumsum(widths) - widths, widths)
+    return image[cps[source], nth], source
+
+
 def folded_codepoints(texts: Sequence[str], limit: int | None = None
                       ) -> tuple[np.ndarray, np.ndarray]:
     """(code points, which text each is from) of `normalize.fold_key(text)` (NFKC,
     casefolded, letters and digits only) of every text, at most `limit` per text.
 
-    The texts are folded in one call and filtered through a table in numpy, not
-    character by character in Python: a page compares ~20 articles per search.
+    The texts are folded together and in numpy, not one by one nor character by
+    character in Python: a page compares 20–40 articles per search. Most news text
+    folds character by character through a table (`_fold_by_character`), which
+    spares NFKC's slow path: CJK full-width punctuation and Thai ำ take it for the
+    whole text (~0.5 ms for 20 Chinese leads).
     """
-    joined = _SEPARATOR.join(t.replace(_SEPARATOR, "") for t in texts)
-    folded = unicodedata.normalize("NFKC", joined).casefold()
-    cps = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    owner = np.cumsum(cps == 0)
-    kept = _alnum()[cps]
-    cps, owner = cps[kept], owner[kept]
+    # A NUL of a text's own becomes another starter that is no letter: dropped, it
+    # would let the marks around it compose ("I\0\u0b4d\u0301" folds to "i", not "í").
+    joined = _SEPARATOR.join(t.replace(_SEPARATOR, "\x01") for t in texts)
+    raw = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    by_character = _fold_by_character(raw)
+    if by_character is not None:
+        cps, source = by_character
+        owner = np.cumsum(raw == 0)[source]
+    else:
+        folded = unicodedata.normalize("NFKC", joined).casefold()
+        everything = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        kept = _alnum()[everything]
+        cps, owner = everything[kept], np.cumsum(everything == 0)[kept]
     if limit is not None:
         counts = np.bincount(owner, minlength=len(texts))
         if (counts > limit).any():
@@ -108,20 +187,28 @@ def shingles(cps: np.ndarray, owner: np.ndarray, n: int, size: int = SHINGLE
     return packed, who
 
 
-def jaccard_matrix(texts: Sequence[str], limit: int | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """(Jaccard of the shingle sets of every pair of texts, each set's size); 0.0 when
-    either set is empty.
+def shingle_sets(texts: Sequence[str], limit: int | None = None) -> list[np.ndarray]:
+    """Each text's shingles (`shingles` of `folded_codepoints`), repeats kept."""
+    packed, who = shingles(*folded_codepoints(texts, limit), len(texts))
+    order = np.argsort(who, kind="stable")
+    bounds = np.cumsum(np.bincount(who, minlength=len(texts)))[:-1]
+    return np.split(packed[order], bounds)
 
-    One sort of all the shingles numbers the distinct ones; a text × shingle incidence
-    matrix, narrowed to the shingles two texts share, gives every intersection in one
+
+def jaccard_matrix(sets: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(Jaccard of every pair of these shingle sets, each set's size); 0.0 when either
+    set is empty.
+
+    One sort of all the shingles numbers the distinct ones; a set × shingle incidence
+    matrix, narrowed to the shingles two sets share, gives every intersection in one
     product. Exact: the counts are small integers, and the division is the one a
     pair-by-pair Jaccard would make.
     """
-    n = len(texts)
-    packed, who = shingles(*folded_codepoints(texts, limit), n)
-    if not len(packed):
+    n = len(sets)
+    if not n or not sum(len(x) for x in sets):
         return np.zeros((n, n)), np.zeros(n, dtype=np.int64)
+    packed = np.concatenate(sets)
+    who = np.repeat(np.arange(n), [len(x) for x in sets])
     order = np.argsort(packed)
     packed, who = packed[order], who[order]
     new = np.empty(len(packed), dtype=bool)
@@ -129,7 +216,7 @@ def jaccard_matrix(texts: Sequence[str], limit: int | None = None
     np.not_equal(packed[1:], packed[:-1], out=new[1:])
     distinct = np.cumsum(new) - 1
     incidence = np.zeros((n, int(distinct[-1]) + 1), dtype=np.float32)
-    incidence[who, distinct] = 1.0  # a repeat within a text sets the same cell
+    incidence[who, distinct] = 1.0  # a repeat within a set sets the same cell
     sizes = incidence.sum(axis=1).astype(np.int64)
     shared = incidence[:, incidence.sum(axis=0) >= 2]
     inter = (shared @ shared.T).astype(np.int64)
@@ -140,50 +227,68 @@ def jaccard_matrix(texts: Sequence[str], limit: int | None = None
                       out=np.zeros((n, n)), where=both), sizes)
 
 
-def duplicate_matrix(candidates: Sequence[Candidate], threshold: float) -> np.ndarray:
-    """n × n: whether each pair of candidates are near-duplicates (see the module)."""
-    titles, _ = jaccard_matrix(
-        [_PREFIX.sub("", c.title.strip()) for c in candidates])
-    leads, lead_sizes = jaccard_matrix(
-        [" ".join(c.paragraphs)[: LEAD_CHARS * 2] for c in candidates], LEAD_CHARS)
-    languages = np.array([base_language(c.language) for c in candidates])
-    long = lead_sizes >= LEAD_MIN_SHINGLES
-    return (languages[:, None] == languages[None, :]) & (
-        (titles >= threshold) | (long[:, None] & long[None, :] & (leads >= threshold)))
-
-
 Groups = list[tuple[int, list[int]]]
 """[(kept index, [collapsed indices])] in order; the kept item is its group's first."""
 
 
-def collapse(candidates: Sequence[Candidate], threshold: float, groups: Groups,
-             start: int = 0, stop: Callable[[int, int], bool] | None = None) -> bool:
-    """Add `candidates[start:]` to `groups` in order, each to the first group whose kept
-    item it duplicates, else to a new group of its own; True when `stop(index, number
-    of groups)` ended it before an item.
+class Collapse:
+    """Near-duplicate groups of hits that arrive in order, a batch at a time.
 
-    Joining only a kept item, not any member, means a chain of small edits does not
-    snowball into one group of unrelated articles. Items are compared a block at a
-    time: within the block, and with the kept items of earlier blocks (a block of
-    those at a time), never pair by pair.
+    Each item joins the first group whose kept item it duplicates, else starts a
+    group of its own. Joining only a kept item, not any member, means a chain of
+    small edits does not snowball into one group of unrelated articles.
+
+    Every candidate is folded and shingled once, with its batch; items are compared
+    a block at a time (within the block, and with the kept items of earlier blocks,
+    a block of those at a time), never pair by pair.
     """
-    for first in range(start, len(candidates), BLOCK):
-        block = list(range(first, min(first + BLOCK, len(candidates))))
-        earlier = [kept for kept, _ in groups]
-        within = duplicate_matrix([candidates[i] for i in block], threshold)
-        across = np.zeros((len(earlier), len(block)), dtype=bool)
-        for c in range(0, len(earlier), BLOCK):
-            chunk = earlier[c:c + BLOCK]
-            both = duplicate_matrix([candidates[k] for k in chunk]
-                                    + [candidates[i] for i in block], threshold)
-            across[c:c + len(chunk)] = both[:len(chunk), len(chunk):]
-        for j, item in enumerate(block):
-            if stop is not None and stop(item, len(groups)):
-                return True
-            for g, (kept, members) in enumerate(groups):
-                if across[g, j] if g < len(earlier) else within[kept - first, j]:
-                    members.append(item)
-                    break
-            else:
-                groups.append((item, []))
-    return False
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.groups: Groups = []
+        self._titles: list[np.ndarray] = []
+        self._leads: list[np.ndarray] = []
+        self._languages: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._titles)
+
+    def add(self, candidates: Sequence[Candidate],
+            stop: Callable[[int, int], bool] | None = None) -> bool:
+        """Group `candidates` after those added before; True when `stop(index, number
+        of groups)` ended it before an item (the items from there on are not placed)."""
+        first = len(self)
+        self._titles += shingle_sets([_PREFIX.sub("", c.title.strip()) for c in candidates])
+        self._leads += shingle_sets([" ".join(c.paragraphs)[: LEAD_CHARS * 2]
+                                     for c in candidates], LEAD_CHARS)
+        self._languages += [base_language(c.language) for c in candidates]
+        for start in range(first, len(self), BLOCK):
+            block = list(range(start, min(start + BLOCK, len(self))))
+            earlier = [kept for kept, _ in self.groups]
+            within = self.duplicates(block)
+            across = np.zeros((len(earlier), len(block)), dtype=bool)
+            for c in range(0, len(earlier), BLOCK):
+                chunk = earlier[c:c + BLOCK]
+                across[c:c + len(chunk)] = self.duplicates(chunk + block)[:len(chunk),
+                                                                          len(chunk):]
+            for j, item in enumerate(block):
+                if stop is not None and stop(item, len(self.groups)):
+                    del self._titles[item:], self._leads[item:], self._languages[item:]
+                    return True
+                for g, (kept, members) in enumerate(self.groups):
+                    if across[g, j] if g < len(earlier) else within[kept - start, j]:
+                        members.append(item)
+                        break
+                else:
+                    self.groups.append((item, []))
+        return False
+
+    def duplicates(self, items: Sequence[int]) -> np.ndarray:
+        """len(items)²: whether each pair of these items are near-duplicates."""
+        titles, _ = jaccard_matrix([self._titles[i] for i in items])
+        leads, lead_sizes = jaccard_matrix([self._leads[i] for i in items])
+        languages = np.array([self._languages[i] for i in items])
+        long = lead_sizes >= LEAD_MIN_SHINGLES
+        return (languages[:, None] == languages[None, :]) & (
+            (titles >= self.threshold)
+            | (long[:, None] & long[None, :] & (leads >= self.threshold)))

@@ -880,7 +880,7 @@ class Searcher:
 
     def _collapsed(self, ordered: list[str], need: int, threshold: float
                    ) -> tuple[list[Article], dedup.Groups]:
-        """The first `need` groups of near-duplicates in order (`dedup.collapse`), and
+        """The first `need` groups of near-duplicates in order (`dedup.Collapse`), and
         the articles they index.
 
         Usually twice a page's worth of hits fills it (loaded in one store query);
@@ -888,25 +888,24 @@ class Searcher:
         """
         scan_to = need * 3 + 10
         articles: list[Article] = []
-        groups: dedup.Groups = []
+        collapse = dedup.Collapse(threshold)
 
         def full(item: int, n_groups: int) -> bool:
             return item >= scan_to or (n_groups >= need and item >= need * 2)
 
         position = 0
-        while position < len(ordered) and not full(len(articles), len(groups)):
+        while position < len(ordered) and not full(len(articles), len(collapse.groups)):
             ids = ordered[position:position + (need * 2 if not articles else scan_to)
                           - len(articles)]
             position += len(ids)
             with self._store_lock:
                 loaded = self.store.get_many(ids)
-            start = len(articles)
-            articles += [a for a in (loaded.get(i) for i in ids) if a is not None]
-            candidates = [dedup.Candidate(a.title, a.paragraphs[:3], a.language)
-                          for a in articles]
-            if dedup.collapse(candidates, threshold, groups, start, full):
+            batch = [a for a in (loaded.get(i) for i in ids) if a is not None]
+            articles += batch
+            if collapse.add([dedup.Candidate(a.title, a.paragraphs[:3], a.language)
+                             for a in batch], full):
                 break
-        return articles, groups
+        return articles, collapse.groups
 
     def _page(self, ordered: list[str], scores: dict[str, float],
               ranks: dict[str, tuple[int | None, int | None]], offset: int, limit: int,
