@@ -227,6 +227,29 @@ def _index_rows(tmp_path: Path, rows: list[dict[str, str]]) -> lx.LexicalIndex:
     return lx.LexicalIndex(IndexPaths.of(data).lexical)
 
 
+def test_closing_the_writer_lets_its_last_merge_finish_and_drops_the_uncommitted(
+        tmp_path: Path) -> None:
+    """After a commit tantivy may merge small segments in the background; closing the
+    writer waits for that merge (a rollback would cancel it, and every query looks its
+    terms up in every segment left), and still discards what was never committed."""
+    _index_rows(tmp_path, _real_rows())  # real articles in a store
+    with open_store(tmp_path / "data") as store:
+        articles = store.list(limit=100)
+    assert len(articles) >= 9
+    lex = lx.LexicalIndex(tmp_path / "fresh")
+    for article in articles[:8]:  # eight one-document segments: the policy joins them
+        lex.upsert([article])
+        lex.commit()
+    lex.close()
+    reopened = lx.LexicalIndex(tmp_path / "fresh")
+    assert reopened.searcher().num_segments == 1
+    assert reopened.ids() == {a.id for a in articles[:8]}
+    reopened.upsert([articles[8]])  # never committed
+    reopened.close()
+    again = lx.LexicalIndex(tmp_path / "fresh")
+    assert again.ids() == {a.id for a in articles[:8]}
+
+
 def test_pair_phrases_find_exactly_what_unit_phrases_find(tmp_path: Path) -> None:
     """Units in sequence are searched through the pair fields (`sequence_query`); on real
     Vietnamese, Chinese and Thai articles, for unit sequences taken from them (and the

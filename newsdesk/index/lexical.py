@@ -376,6 +376,7 @@ class LexicalIndex:
         self.path = Path(path)
         self.schema = build_schema()
         self._writer: tantivy.IndexWriter | None = None
+        self._uncommitted = False
         self._searcher: tuple[tuple[int, ...], tantivy.Searcher] | None = None
         self._bm25_docs: tuple[tantivy.Searcher, int] | None = None
         try:
@@ -416,6 +417,7 @@ class LexicalIndex:
         n = 0
         for article in articles:
             doc = build_document(article)
+            self._uncommitted = True
             self.writer.delete_documents_by_term(ID, article.id)
             self.writer.add_document(doc)
             n += 1
@@ -423,20 +425,32 @@ class LexicalIndex:
 
     def delete(self, ids: Iterable[str]) -> None:
         for article_id in ids:
+            self._uncommitted = True
             self.writer.delete_documents_by_term(ID, article_id)
 
     def delete_all(self) -> None:
+        self._uncommitted = True
         self.writer.delete_all_documents()
 
     def commit(self) -> None:
         """Make every upsert/delete since the last commit durable and visible, atomically."""
         if self._writer is not None:
             self._writer.commit()
+            self._uncommitted = False
 
     def close(self) -> None:
-        """Commit nothing; wait for merges and release tantivy's writer lock."""
+        """Commit nothing; let the merges the last commit started finish, and release
+        tantivy's writer lock.
+
+        Only uncommitted changes are rolled back: a rollback also cancels the running
+        merges, which left a 1M index with 10 segments of under 1,000 documents that
+        the merge policy had already chosen to join (every query looks each of its
+        terms up in every segment).
+        """
         if self._writer is not None:
-            self._writer.rollback()
+            if self._uncommitted:
+                self._writer.rollback()
+                self._uncommitted = False
             self._writer.wait_merging_threads()
             self._writer = None
 
