@@ -289,7 +289,7 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
     (`query_embedding_cost`); a new query pays it on top.
 
     `warm_pass`: every query then runs once in every mode and filter, untimed, and
-    `forget` empties newsdesk's own caches (collapse keys, snippet needles) before
+    `forget` empties newsdesk's own caches (the snippet needles) before
     each timed cell, so what stays warm is the operating system's page cache and the
     index files mapped into the process: a server that has been answering queries.
     Without it each query is timed on its first run, and the first cell timed
@@ -317,7 +317,7 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
     for rep in range(repeat):
         for mode, filtered in cells[rep % len(cells):] + cells[:rep % len(cells)]:
             if forget is not None:
-                forget()  # no cell finds collapse keys another cell (or pass) computed
+                forget()  # no cell finds what another cell (or pass) left in a cache
             for k, q in enumerate([*queries[:warmup], *queries]):
                 kwargs = filter_for(q, languages) if filtered else {}
                 t0 = time.perf_counter()
