@@ -867,6 +867,7 @@ class Searcher:
 
     def _uncollapsed(self, ordered: list[str], need: int
                      ) -> tuple[list[Article], dedup.Groups]:
+        """The first `need` articles, each a group of its own (`Tuning.collapse` off)."""
         with self._store_lock:
             loaded = self.store.get_many(ordered[:need])
         articles: list[Article] = []
