@@ -31,9 +31,9 @@ _PREFIX = re.compile(r"^[^|｜]{1,12}[|｜]")
 _BITS = 21
 """Bits of one code point (U+10FFFF): a shingle of three is one 63-bit integer."""
 BLOCK = 64
-"""Candidates compared in one `duplicate_matrix`: a default page needs 20–40, and a
-deep page (thousands) goes block by block, so the matrices stay small (an incidence
-matrix grows with texts × distinct shingles)."""
+"""Candidates placed together (`Collapse.add`): a default page needs 20–40, and a deep
+page (thousands) goes block by block, so each `Collapse.duplicates` matrix stays
+small (its incidence matrix grows with texts × distinct shingles)."""
 _SEPARATOR = "\x00"
 """Between the texts folded in one call: not a letter or digit (so it is dropped like
 punctuation), never produced by NFKC, and it neither composes nor case-folds with
