@@ -400,7 +400,9 @@ def test_collapse_by_blocks_groups_as_pair_by_pair(data: Path, monkeypatch) -> N
         assert any(members for _, members in expected)
         monkeypatch.setattr(dedup, "BLOCK", 5)
         collapse = dedup.Collapse(threshold)
+        assert not collapse.add([]) and not len(collapse)  # every hit deleted since
         assert not collapse.add(docs[:33])  # in two batches, as a page that
+        assert not collapse.add([])
         assert not collapse.add(docs[33:])  # needs more hits than it first loaded
         assert collapse.groups == expected
         stopped = dedup.Collapse(threshold)

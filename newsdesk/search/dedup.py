@@ -189,6 +189,8 @@ def shingles(cps: np.ndarray, owner: np.ndarray, n: int, size: int = SHINGLE
 
 def shingle_sets(texts: Sequence[str], limit: int | None = None) -> list[np.ndarray]:
     """Each text's shingles (`shingles` of `folded_codepoints`), repeats kept."""
+    if not texts:
+        return []
     packed, who = shingles(*folded_codepoints(texts, limit), len(texts))
     order = np.argsort(who, kind="stable")
     bounds = np.cumsum(np.bincount(who, minlength=len(texts)))[:-1]
@@ -284,11 +286,22 @@ class Collapse:
         return False
 
     def duplicates(self, items: Sequence[int]) -> np.ndarray:
-        """len(items)²: whether each pair of these items are near-duplicates."""
-        titles, _ = jaccard_matrix([self._titles[i] for i in items])
-        leads, lead_sizes = jaccard_matrix([self._leads[i] for i in items])
+        """len(items)²: whether each pair of these items are near-duplicates.
+
+        Leads are compared only among the items whose titles leave a pair undecided:
+        a daily bulletin ("国内联播快讯") fills a page with one title, and its leads
+        were most of that page's collapse.
+        """
         languages = np.array([self._languages[i] for i in items])
-        long = lead_sizes >= LEAD_MIN_SHINGLES
-        return (languages[:, None] == languages[None, :]) & (
-            (titles >= self.threshold)
-            | (long[:, None] & long[None, :] & (leads >= self.threshold)))
+        same = languages[:, None] == languages[None, :]
+        titles, _ = jaccard_matrix([self._titles[i] for i in items])
+        out = same & (titles >= self.threshold)
+        np.fill_diagonal(out, True)
+        open_ = np.flatnonzero(~out.all(axis=1))
+        if len(open_):
+            leads, sizes = jaccard_matrix([self._leads[items[i]] for i in open_])
+            long = sizes >= LEAD_MIN_SHINGLES
+            rows = open_[:, None]
+            out[rows, open_] |= (same[rows, open_] & long[:, None] & long[None, :]
+                                 & (leads >= self.threshold))
+        return out
