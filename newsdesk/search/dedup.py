@@ -267,12 +267,13 @@ class Collapse:
         for start in range(first, len(self), BLOCK):
             block = list(range(start, min(start + BLOCK, len(self))))
             earlier = [kept for kept, _ in self.groups]
-            within = self.duplicates(block)
-            across = np.zeros((len(earlier), len(block)), dtype=bool)
-            for c in range(0, len(earlier), BLOCK):
-                chunk = earlier[c:c + BLOCK]
-                across[c:c + len(chunk)] = self.duplicates(chunk + block)[:len(chunk),
-                                                                          len(chunk):]
+            chunks = [earlier[c:c + BLOCK] for c in range(0, len(earlier), BLOCK)] or [[]]
+            # Each chunk of earlier kept items beside the block: the first matrix also
+            # holds the block against itself.
+            matrices = [self.duplicates(chunk + block) for chunk in chunks]
+            within = matrices[0][len(chunks[0]):, len(chunks[0]):]
+            across = np.vstack([m[:len(chunk), len(chunk):]
+                                for chunk, m in zip(chunks, matrices, strict=True)])
             for j, item in enumerate(block):
                 if stop is not None and stop(item, len(self.groups)):
                     del self._titles[item:], self._leads[item:], self._languages[item:]
