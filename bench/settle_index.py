@@ -1,0 +1,84 @@
+"""Re-index N articles of a search-scale snapshot in one writer session, as updates do.
+
+A full rebuild of the 1M snapshot (`search_scale.py --relex`) ends with the segments
+tantivy's merge policy left: 20 at the last rebuild, 7 of them 100k–150k documents, a
+level one segment short of being merged. Queries then look every term up in every
+segment. tantivy-py has no call to merge segments; what merges them is more commits:
+re-upserting some articles (the same text, so the same documents) adds the segments that
+complete the levels, and closing the writer waits for the merges (40,000 articles took
+the rebuilt snapshot from 20 segments to 3 in 100 s). Analysis is served from the
+bench's memo, as in `search_scale.relex`.
+
+    .venv/bin/python bench/settle_index.py --data /tmp/newsdesk-bench/lt-1000000 \\
+        --articles 40000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.search_scale import (
+    Corpus,
+    MemoisedLexicalAnalysis,
+    filled_memo,
+    load_real,
+    split_held_out,
+)
+
+
+def segments(lexical_dir: Path) -> list[int]:
+    meta = json.loads((lexical_dir / "meta.json").read_text("utf-8"))
+    return [int(s["max_doc"]) for s in meta["segments"]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, required=True, help="a search-scale snapshot")
+    p.add_argument("--articles", type=int, default=40_000,
+                   help="how many articles to re-index, spread evenly over the ids")
+    p.add_argument("--held-out", type=int, default=40,
+                   help="as the run that built the snapshot (the memo's documents)")
+    args = p.parse_args(argv)
+
+    from newsdesk.index import lexical
+    from newsdesk.index.indexer import IndexPaths
+    from newsdesk.store.sqlite import SQLiteStore
+
+    real = load_real()
+    indexed, _ = split_held_out(real, args.held_out)
+    corpus = Corpus(list(indexed))
+    memo = MemoisedLexicalAnalysis(filled_memo(corpus))
+    path = IndexPaths.of(args.data).lexical
+    index = lexical.LexicalIndex(path)
+    try:
+        ids = sorted(index.ids())
+        for k in range(len(corpus.real), len(ids)):
+            doc, _ = corpus.generated(k - len(corpus.real))
+            memo.composed[doc.title] = (doc.title_parts, doc.title_sep)
+        before = segments(path)
+        pick = ids[::max(1, len(ids) // args.articles)][:args.articles]
+        started = time.perf_counter()
+        with SQLiteStore(args.data) as store:
+            for i in range(0, len(pick), 1000):
+                batch = pick[i:i + 1000]
+                loaded = store.get_many(batch)
+                index.upsert([loaded[a] for a in batch if a in loaded])
+        index.commit()
+    finally:
+        index.close()  # waits for the merges the commit started
+        memo.close()
+    after = segments(path)
+    print(f"re-indexed {len(pick):,} articles in {time.perf_counter() - started:.0f} s "
+          f"(memo misses {memo.misses}); segments {len(before)} → {len(after)}: {after}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
