@@ -892,6 +892,19 @@ def filled_memo(corpus: Corpus) -> AnalysisMemo:
     return memo
 
 
+def snapshot_memo(indexed: Sequence[Doc], size: int) -> tuple[MemoisedLexicalAnalysis, int]:
+    """(the analysis memo serving every document of a `size`-document snapshot, installed
+    until its `close`; how many of them are real): the real documents' text and the
+    generated titles that follow them, as `grow` added them."""
+    corpus = Corpus(list(indexed))
+    lex_memo = MemoisedLexicalAnalysis(filled_memo(corpus))
+    n_real = len(corpus.real)
+    for k in range(n_real, size):
+        doc, _ = corpus.generated(k - n_real)
+        lex_memo.composed[doc.title] = (doc.title_parts, doc.title_sep)
+    return lex_memo, n_real
+
+
 def relex(data: Path, size: int, indexed: Sequence[Doc], embedder: Any) -> dict[str, Any]:
     """Rebuild a snapshot's lexical index from its store, as `Indexer.sync` does after an
     analysis or schema change, with the analysis memo serving the text (as in `grow`);
@@ -899,13 +912,8 @@ def relex(data: Path, size: int, indexed: Sequence[Doc], embedder: Any) -> dict[
     from newsdesk.index.indexer import Indexer, IndexPaths
     from newsdesk.store.sqlite import SQLiteStore
 
-    corpus = Corpus(list(indexed))
-    lex_memo = MemoisedLexicalAnalysis(filled_memo(corpus))
-    n_real = len(corpus.real)
-    for k in range(n_real, size):
-        doc, _ = corpus.generated(k - n_real)
-        lex_memo.composed[doc.title] = (doc.title_parts, doc.title_sep)
-    log(f"  relex {data}: {size - n_real:,} generated titles registered")
+    lex_memo, n_real = snapshot_memo(indexed, size)
+    log(f"  relex {data}: {max(0, size - n_real):,} generated titles registered")
 
     def progress(phase: str, done: int, total: int) -> None:
         if done % 100_000 < 64:

@@ -24,13 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.search_scale import (
-    Corpus,
-    MemoisedLexicalAnalysis,
-    filled_memo,
-    load_real,
-    split_held_out,
-)
+from bench.search_scale import load_real, snapshot_memo, split_held_out
 
 
 def segments(lexical_dir: Path) -> list[int]:
@@ -51,17 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from newsdesk.index.indexer import IndexPaths
     from newsdesk.store.sqlite import SQLiteStore
 
-    real = load_real()
-    indexed, _ = split_held_out(real, args.held_out)
-    corpus = Corpus(list(indexed))
-    memo = MemoisedLexicalAnalysis(filled_memo(corpus))
+    indexed, _ = split_held_out(load_real(), args.held_out)
     path = IndexPaths.of(args.data).lexical
     index = lexical.LexicalIndex(path)
+    ids = sorted(index.ids())
+    memo, _ = snapshot_memo(indexed, len(ids))
     try:
-        ids = sorted(index.ids())
-        for k in range(len(corpus.real), len(ids)):
-            doc, _ = corpus.generated(k - len(corpus.real))
-            memo.composed[doc.title] = (doc.title_parts, doc.title_sep)
         before = segments(path)
         pick = ids[::max(1, len(ids) // args.articles)][:args.articles]
         started = time.perf_counter()
