@@ -335,7 +335,8 @@ def build_document(article: Article, terms: ParagraphTerms | None = None) -> tan
     doc.add_text(ID, article.id)
     if article.external_id:
         doc.add_text(EXTERNAL_ID, article.external_id)
-    doc.add_text(LANG, base_language(article.language))
+    base = base_language(article.language)
+    doc.add_text(LANG, base)
     doc.add_text(LANGUAGE, article.language)
     if article.source_name:
         doc.add_text(SOURCE, article.source_name)
@@ -345,7 +346,7 @@ def build_document(article: Article, terms: ParagraphTerms | None = None) -> tan
         doc.add_text(SOURCE_KEY, key)
     if article.published is not None:
         doc.add_date(PUBLISHED, to_utc(article.published))
-    lang_time = lang_time_value(base_language(article.language), article.published)
+    lang_time = lang_time_value(base, article.published)
     if lang_time is not None:
         doc.add_integer(LANG_TIME, lang_time)
     title = analyze_paragraphs([article.title], article.language, terms)
@@ -795,7 +796,7 @@ def language_dates_query(schema: tantivy.Schema, languages: Iterable[str],
             else 1 << _TIME_BITS)
     base = number << _TIME_BITS
     return tantivy.Query.range_query(schema, LANG_TIME, tantivy.FieldType.Integer,
-                                     lower_bound=base | low, upper_bound=base + high,
+                                     lower_bound=base + low, upper_bound=base + high,
                                      include_lower=True, include_upper=False)
 
 
