@@ -383,3 +383,28 @@ def test_minor_words_do_not_choose_the_window_but_are_highlighted_in_it() -> Non
             assert alone == snippets.make_snippet(paragraphs, "vi", common)
             return
     pytest.fail("no vietnews paragraph with a rare pair and a nearby 'của' in 20 articles")
+
+
+def test_minor_words_scanned_in_the_window_alone_find_what_a_whole_paragraph_scan_finds() -> None:
+    """`_with_minor` folds and scans only the window (± `MINOR_MARGIN`): on real Thai,
+    Chinese, Vietnamese and English paragraphs, for windows all along each one (cut
+    mid-word too), the hits it keeps are those a scan of the whole paragraph finds
+    inside the window, confirmed the same way."""
+    cases = [(realtext.thai_release(n)[1], "th", "การ ของ และ ที่") for n in range(3)]
+    cases += [(body, "zh", "中国 发展 的 国") for _, body in realtext.chinese_stories()[:3]]
+    cases += [(" ".join(realtext.vietnamese_article(n)[1]), "vi", "của và các được")
+              for n in range(3)]
+    cases += [(p, "en", "the of and people") for p in realtext.english_passages(3)]
+    compared = 0
+    for text, language, words in cases:
+        minor = matches_for(words, (language,))
+        whole = snippets._locate(text, language, minor)
+        for start in range(0, max(1, len(text) - 50), 37):
+            end = min(len(text), start + snippets.SNIPPET_CHARS)
+            inside = [h for h in whole if start <= h[0] and h[1] <= end]
+            expected = (snippets._merge(snippets._confirm(text, language, minor, inside))
+                        if inside else [])
+            assert snippets._with_minor(text, start, end, [], language, minor) == expected, \
+                (language, start)
+            compared += bool(expected)
+    assert compared > 100

@@ -760,12 +760,24 @@ def make_snippet(paragraphs: Sequence[str], language: str, matches: Sequence[Ter
     return _cut(first, start, end, _with_minor(first, start, end, [], language, minor), "body")
 
 
+MINOR_MARGIN = 32
+"""Characters scanned beyond each side of the window for `minor` words: a hit inside
+the window sees the same neighbours (the scan checks one character each side) and
+the same folding (a character folds with its marks, a few at most) as in a scan of
+the whole paragraph."""
+
+
 def _with_minor(text: str, start: int, end: int, spans: list[tuple[int, int, int]],
                 language: str, minor: Sequence[TermMatch]) -> list[tuple[int, int, int]]:
-    """`spans` and the confirmed hits of the `minor` words inside text[start:end]."""
+    """`spans` and the confirmed hits of the `minor` words inside text[start:end].
+
+    Only the window (and `MINOR_MARGIN` around it) is folded and scanned: a "của" or
+    "การ" is in nearly every paragraph, and a 2,000-character one cost ten windows."""
     if not minor:
         return spans
-    hits = [h for h in _locate(text, language, minor) if start <= h[0] and h[1] <= end]
+    lo, hi = max(0, start - MINOR_MARGIN), min(len(text), end + MINOR_MARGIN)
+    hits = [(s + lo, e + lo, k) for s, e, k in _locate(text[lo:hi], language, minor)
+            if start <= s + lo and e + lo <= end]
     if not hits:
         return spans
     return _merge([*spans, *_confirm(text, language, minor, hits)])
