@@ -307,10 +307,12 @@ class _PlainCollapse:
         return len(a & b) / len(a | b) if a and b else 0.0
 
     def duplicate(self, i: int, j: int, threshold: float) -> bool:
+        long = len(self.leads[i]) >= 20 and len(self.leads[j]) >= 20
+        leads = self.jaccard(self.leads[i], self.leads[j])
         return self.languages[i] == self.languages[j] and (
-            self.jaccard(self.titles[i], self.titles[j]) >= threshold
-            or (len(self.leads[i]) >= 20 and len(self.leads[j]) >= 20
-                and self.jaccard(self.leads[i], self.leads[j]) >= threshold))
+            (self.jaccard(self.titles[i], self.titles[j]) >= threshold
+             and not (long and leads < dedup.LEAD_DISTINCT))
+            or (long and leads >= threshold))
 
 
 def test_collapse_jaccards_and_verdicts_equal_the_plain_definition(data: Path) -> None:
@@ -343,6 +345,28 @@ def test_collapse_jaccards_and_verdicts_equal_the_plain_definition(data: Path) -
                     verdicts += matrix[i, j]
     assert 50 < n <= dedup.BLOCK * 2 and verdicts > 0
     assert any(0.3 < leads[i, j] < 1 for i in range(n) for j in range(n))
+
+
+def test_a_recurring_headline_over_different_stories_is_not_collapsed() -> None:
+    """CCTV's "国内联播快讯" runs every evening over different news: a page of them keeps
+    each day. A copy republished with a column label, a credit line and its last
+    paragraph trimmed still joins its original, and a same-titled story whose lead is
+    too short to tell still goes by its title."""
+    bulletins = []
+    for day in ("20250101", "20250102", "20250103", "20250106", "20250107"):
+        bulletins += [(t, b) for t, b in realtext.chinese_stories(day) if t == "国内联播快讯"]
+    assert len(bulletins) >= 4
+    candidates = [dedup.Candidate(t, b.split("\n")[:3], "zh") for t, b in bulletins]
+    title, body = bulletins[0]
+    paragraphs = body.split("\n")
+    copy = dedup.Candidate(f"快讯｜{title}", [*paragraphs[:-1], "（来源：央视网）"][:3], "zh")
+    brief = dedup.Candidate(title, ["图片新闻"], "zh")
+    collapse = dedup.Collapse(0.8)
+    collapse.add([*candidates, copy, brief])
+    n = len(candidates)
+    assert [kept for kept, _ in collapse.groups] == list(range(n))
+    assert sorted(collapse.groups[0][1]) == [n, n + 1]
+    assert all(not members for _, members in collapse.groups[1:])
 
 
 def test_collapse_folds_exactly_as_fold_key_on_hostile_text(data: Path) -> None:

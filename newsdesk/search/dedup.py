@@ -4,9 +4,12 @@ Wire copy is republished with small changes: a column prefix on the headline
 ("时政镜距离|…", "快讯|…"), a credit line, a trimmed last paragraph. Among the
 candidate hits of one search, two articles in the same language are near-duplicates
 when their normalised titles or their leading body text have a Jaccard similarity
-of character shingles ≥ the threshold (0.8). Character shingles work for every
-script without a segmenter; the candidate list is short (20–40 hits a page), so the
-exact Jaccard of every pair is cheap and needs no MinHash approximation.
+of character shingles ≥ the threshold (0.8) — unless the titles alone agree and both
+leads are long and share less than `LEAD_DISTINCT` of their shingles: a recurring
+headline ("国内联播快讯", a weekly column) over a different story each day is not a
+copy. Character shingles work for every script without a segmenter; the candidate
+list is short (20–40 hits a page), so the exact Jaccard of every pair is cheap and
+needs no MinHash approximation.
 """
 
 from __future__ import annotations
@@ -25,7 +28,13 @@ LEAD_CHARS = 300
 SHINGLE = 3
 LEAD_MIN_SHINGLES = 20
 """A lead this short (a caption, a one-line brief) says too little to call two
-articles the same; only their titles can."""
+articles the same, or different; only their titles can."""
+LEAD_DISTINCT = 0.5
+"""Two long leads sharing less than this share of their shingles tell different stories,
+whatever their titles say. In CCTV's evening news of 2024–2025, 2,780 pairs of
+same-titled stories from different days (daily bulletins, recurring columns) have
+lead Jaccards of median 0.11, 99 % under 0.49: the bulletins' common opening
+("央视网消息（新闻联播）：") is what they share. A republished copy keeps its lead."""
 _PREFIX = re.compile(r"^[^|｜]{1,12}[|｜]")
 """A short column label before a bar: "时政镜距离|", "快讯｜", "Exclusive |"."""
 _BITS = 21
@@ -287,22 +296,15 @@ class Collapse:
         return False
 
     def duplicates(self, items: Sequence[int]) -> np.ndarray:
-        """len(items)²: whether each pair of these items are near-duplicates.
-
-        Leads are compared only among the items whose titles leave a pair undecided:
-        a daily bulletin ("国内联播快讯") fills a page with one title, and its leads
-        were most of that page's collapse.
-        """
+        """len(items)²: whether each pair of these items are near-duplicates (the module
+        doc: titles or leads alike, but not titles alike over distinct long leads)."""
         languages = np.array([self._languages[i] for i in items])
         same = languages[:, None] == languages[None, :]
         titles, _ = jaccard_matrix([self._titles[i] for i in items])
-        out = same & (titles >= self.threshold)
+        leads, sizes = jaccard_matrix([self._leads[i] for i in items])
+        long = sizes >= LEAD_MIN_SHINGLES
+        both_long = long[:, None] & long[None, :]
+        out = same & (((titles >= self.threshold) & ~(both_long & (leads < LEAD_DISTINCT)))
+                      | (both_long & (leads >= self.threshold)))
         np.fill_diagonal(out, True)
-        open_ = np.flatnonzero(~out.all(axis=1))
-        if len(open_):
-            leads, sizes = jaccard_matrix([self._leads[items[i]] for i in open_])
-            long = sizes >= LEAD_MIN_SHINGLES
-            rows = open_[:, None]
-            out[rows, open_] |= (same[rows, open_] & long[:, None] & long[None, :]
-                                 & (leads >= self.threshold))
         return out
