@@ -349,9 +349,9 @@ def test_collapse_jaccards_and_verdicts_equal_the_plain_definition(data: Path) -
 
 def test_a_recurring_headline_over_different_stories_is_not_collapsed() -> None:
     """CCTV's "国内联播快讯" runs every evening over different news: a page of them keeps
-    each day. A copy republished with a column label, a credit line and its last
-    paragraph trimmed still joins its original, and a same-titled story whose lead is
-    too short to tell still goes by its title."""
+    each day. A copy republished with a column label, a credit line before its lead
+    and its last paragraph trimmed still joins its original, and a same-titled story
+    whose lead is too short to tell still goes by its title."""
     bulletins = []
     for day in ("20250101", "20250102", "20250103", "20250106", "20250107"):
         bulletins += [(t, b) for t, b in realtext.chinese_stories(day) if t == "国内联播快讯"]
@@ -359,7 +359,8 @@ def test_a_recurring_headline_over_different_stories_is_not_collapsed() -> None:
     candidates = [dedup.Candidate(t, b.split("\n")[:3], "zh") for t, b in bulletins]
     title, body = bulletins[0]
     paragraphs = body.split("\n")
-    copy = dedup.Candidate(f"快讯｜{title}", [*paragraphs[:-1], "（来源：央视网）"][:3], "zh")
+    copy = dedup.Candidate(f"快讯｜{title}",
+                           [f"（来源：央视网）{paragraphs[0]}", *paragraphs[1:-1]][:3], "zh")
     brief = dedup.Candidate(title, ["图片新闻"], "zh")
     collapse = dedup.Collapse(0.8)
     collapse.add([*candidates, copy, brief])
