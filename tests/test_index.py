@@ -255,11 +255,19 @@ def test_pair_phrases_find_exactly_what_unit_phrases_find(tmp_path: Path) -> Non
     Vietnamese, Chinese and Thai articles, for unit sequences taken from them (and the
     same units reversed, which rarely occur), exact and folded, in titles and bodies,
     the matching documents are those of the plain unit phrase. Asked in the cheaper
-    shape (`stats`: every other pair), the documents and their scores are the same,
-    also while an updated article's old version still counts in tantivy's N."""
+    shape (`stats`: every other pair; in titles every third triple), the documents and
+    their scores are the same, also while an updated article's old version still
+    counts in tantivy's N."""
     import random
 
     rows = _real_rows()
+    # Headlines that hold other headlines (a label before, another headline's start
+    # after): title runs then match several titles of different lengths.
+    by_id = {row["id"]: row for row in rows}
+    rows += [{**by_id[a], "id": f"{a}-again", "text": by_id[b]["text"],
+              "title": f"{label}{by_id[a]['title']} {by_id[b]['title'][:12]}"}
+             for a, b, label in (("vi0", "vi1", "Tin nhanh: "), ("zh2", "zh3", "快讯｜"),
+                                 ("th0", "th1", "ข่าว "))]
     _index_rows(tmp_path, rows)
     rows[0] = {**rows[0], "title": rows[0]["title"] + " (cập nhật)"}  # an update: one delete
     lex = _index_rows(tmp_path, rows)
@@ -272,7 +280,7 @@ def test_pair_phrases_find_exactly_what_unit_phrases_find(tmp_path: Path) -> Non
         return dict(lex.search(q, limit=100))
 
     rng = random.Random(7)
-    checked = multi_doc = sparse = 0
+    checked = multi_doc = sparse = triples = 0
     for row in rows:
         lang = row["language"]
         terms = lx.split_terms(analyze_query(row["text"][:3000], lang))
@@ -296,7 +304,23 @@ def test_pair_phrases_find_exactly_what_unit_phrases_find(tmp_path: Path) -> Non
                         checked += 1
                         multi_doc += len(plain) > 1
                         sparse += len(sequence) >= 4 and bool(plain)
-    assert checked >= 200 and multi_doc >= 10 and sparse >= 50
+        title_terms = lx.split_terms(analyze_query(row["title"], lang))
+        for stream, field in ((title_terms.sub, lx.TITLE_SUB),
+                              (title_terms.sub_fold, lx.TITLE_SUB_FOLD)):
+            units = [t for _, t in sorted(stream)]
+            for _ in range(3 if len(units) >= 5 else 0):
+                n = rng.randint(4, min(9, len(units)))
+                at = rng.randrange(len(units) - n + 1)
+                sequence = units[at:at + n]
+                plain = found(lx.phrase_query(s, field, list(enumerate(sequence))))
+                cheaper = found(lx.sequence_query(s, field, sequence, stats=stats))
+                assert cheaper.keys() == plain.keys() == found(
+                    lx.sequence_query(s, field, sequence)).keys(), (field, sequence)
+                pairs = found(lx.sequence_query(s, field, sequence))
+                for doc, score in pairs.items():
+                    assert cheaper[doc] == pytest.approx(score, rel=1e-5), sequence
+                triples += len(plain) > 1
+    assert checked >= 200 and multi_doc >= 10 and sparse >= 50 and triples >= 10
 
 
 def test_one_language_with_dates_is_one_clause_matching_what_two_clauses_match(
