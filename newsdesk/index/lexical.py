@@ -151,13 +151,14 @@ PAIR_JOIN = " "
 
 BOOSTS: dict[str, float] = {
     TITLE: 3.0, TITLE_FOLD: 1.5, TITLE_SUB: 1.5, TITLE_SUB_FOLD: 0.75,
-    TITLE_PAIR: 1.5, TITLE_PAIR_FOLD: 0.75, TITLE_TRIPLE: 1.5, TITLE_TRIPLE_FOLD: 0.75,
+    TITLE_PAIR: 1.5, TITLE_PAIR_FOLD: 0.75,
     BODY: 1.0, BODY_FOLD: 0.5, BODY_SUB: 0.5, BODY_SUB_FOLD: 0.25,
     BODY_PAIR: 0.5, BODY_PAIR_FOLD: 0.25,
 }
 """Starting weights per field (the search side may tune them): fold = half of exact,
 sub-units = half of words, title = 3 × body; units in sequence (pairs) weigh as the
-unit phrase they stand for."""
+unit phrase they stand for. The triple fields have no weight of their own: a triple
+phrase takes its pair phrase's (`sequence_query`)."""
 
 PARAGRAPH_GAP = 16
 """Positions left between paragraphs so a phrase (slop < 16) never spans two."""
@@ -254,12 +255,17 @@ def pair_term(first: str, second: str) -> str:
     return first + PAIR_JOIN + second
 
 
-def unit_pairs(units: Positioned) -> Positioned:
-    """Every two units at adjacent positions as one pair term, at the first's position
-    (a paragraph gap leaves none across paragraphs)."""
+def _by_position(units: Positioned) -> dict[int, list[str]]:
     at: dict[int, list[str]] = defaultdict(list)
     for p, t in units:
         at[p].append(t)
+    return at
+
+
+def unit_pairs(units: Positioned) -> Positioned:
+    """Every two units at adjacent positions as one pair term, at the first's position
+    (a paragraph gap leaves none across paragraphs)."""
+    at = _by_position(units)
     return [(p, pair_term(a, b)) for p in sorted(at) for a in at[p] for b in at.get(p + 1, ())]
 
 
@@ -272,9 +278,7 @@ def triple_term(first: str, second: str, third: str) -> str:
 def unit_triples(units: Positioned) -> Positioned:
     """Every three units at adjacent positions as one triple term at the first's position,
     then `TRIPLE_FILLER`s up to the number of `unit_pairs`: the same length norm."""
-    at: dict[int, list[str]] = defaultdict(list)
-    for p, t in units:
-        at[p].append(t)
+    at = _by_position(units)
     out = [(p, triple_term(a, b, c)) for p in sorted(at) for a in at[p]
            for b in at.get(p + 1, ()) for c in at.get(p + 2, ())]
     pairs = sum(len(at[p]) * len(at.get(p + 1, ())) for p in at)

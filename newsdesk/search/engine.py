@@ -982,8 +982,7 @@ def _boosts(tuning: Tuning) -> dict[str, float]:
         return lx.BOOSTS
     title_of = {lx.TITLE: lx.BODY, lx.TITLE_FOLD: lx.BODY_FOLD, lx.TITLE_SUB: lx.BODY_SUB,
                 lx.TITLE_SUB_FOLD: lx.BODY_SUB_FOLD, lx.TITLE_PAIR: lx.BODY_PAIR,
-                lx.TITLE_PAIR_FOLD: lx.BODY_PAIR_FOLD, lx.TITLE_TRIPLE: lx.BODY_PAIR,
-                lx.TITLE_TRIPLE_FOLD: lx.BODY_PAIR_FOLD}
+                lx.TITLE_PAIR_FOLD: lx.BODY_PAIR_FOLD}
     boosts = dict(lx.BOOSTS)
     for title, body in title_of.items():
         boosts[title] = lx.BOOSTS[body] * tuning.title_boost
