@@ -567,8 +567,14 @@ class LexicalIndex:
                               offset=offset, order=tantivy.Order.Desc)
         else:
             result = s.search(query, limit, count=False, offset=offset)
-        return [(s.doc(address)[ID][0], 0.0 if order_by_date else float(score))
-                for score, address in result.hits]
+        return self.scored_ids(result.hits, s, order_by_date)
+
+    @staticmethod
+    def scored_ids(hits: Iterable[tuple[float, tantivy.DocAddress]], searcher: tantivy.Searcher,
+                   dated: bool = False) -> list[tuple[str, float]]:
+        """[(article_id, score)] of tantivy hits (`dated`: scores are dates, given as 0.0)."""
+        return [(searcher.doc(address)[ID][0], 0.0 if dated else float(score))
+                for score, address in hits]
 
     def count(self, query: tantivy.Query, searcher: tantivy.Searcher | None = None) -> int:
         s = searcher or self.searcher()

@@ -54,7 +54,7 @@ from newsdesk.index.embed import Embedder, EmbeddingCache, default_embedder
 from newsdesk.index.indexer import IndexPaths, read_state
 from newsdesk.index.vectors import VectorFilter, VectorIndex
 from newsdesk.records import Article
-from newsdesk.search import dedup, snippets
+from newsdesk.search import dedup, pruned, snippets
 from newsdesk.search.dense import DenseResult, dense_search
 from newsdesk.search.fusion import DEFAULT_TUNING, Tuning, recency_factor, rrf, score_fusion
 from newsdesk.search.query import QueryError, parse_bound, parse_language, parse_query
@@ -325,6 +325,21 @@ class Plan:
             return text
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, text),
                                             *[(tantivy.Occur.Must, q) for q in fs]])
+
+    def split(self, schema: tantivy.Schema, filters: Iterable[SearchFilters] | None = None
+              ) -> pruned.Split | None:
+        """The relevance query in the parts `pruned.top_k` ranks, when it has that shape
+        and something to gain: rarer words' terms beside non-term clauses or common
+        words, nothing required or excluded, no filter (None otherwise)."""
+        if self.impossible or self.required or self.excluded or not self.optional_terms:
+            return None
+        if not (self.optional or self.scoring):
+            return None  # already one flat union of terms: tantivy prunes it as it is
+        if any(filter_queries(schema, f) for f in (self.filters if filters is None
+                                                   else filters)):
+            return None
+        return pruned.Split(terms=self.optional_terms, phrases=self.optional,
+                            common=self.scoring)
 
     def constraint(self, schema: tantivy.Schema, filters: Iterable[SearchFilters] | None = None
                    ) -> tantivy.Query | None:
@@ -706,10 +721,9 @@ class Searcher:
                   depth: int, s: tantivy.Searcher, dense: tuple[Embedder, VectorIndex] | None,
                   qvec: Any, tuning: Tuning, lists: bool = True,
                   qlang: str = "und") -> _Relevant:
-        q_lex = plan.query(self.schema, filters)
         # The lexical top-k needs nothing from the dense side: it runs beside it.
-        ranking = (self._workers.submit(self.lexical.search, q_lex, depth,
-                                        order_by_date=by_date, searcher=s)
+        ranking = (self._workers.submit(self._lexical_top, plan, filters, depth, by_date, s,
+                                        tuning)
                    if lists and mode != "dense" else None)
         dense_hits: list[tuple[str, float]] = []
         dres: DenseResult | None = None
@@ -744,6 +758,20 @@ class Searcher:
         dense_only = [a for a in dense_ids if a not in in_lexical]
         return _Relevant(total, lexical, dense_hits, dense_only, facets, dres,
                          dense[1] if dense is not None else None, qlang, counting)
+
+    def _lexical_top(self, plan: Plan, filters: list[SearchFilters], depth: int,
+                     by_date: bool, s: tantivy.Searcher, tuning: Tuning
+                     ) -> list[tuple[str, float]]:
+        """The lexical top `depth` (by relevance, or newest first), in parts tantivy can
+        prune when the query allows (`pruned`), else as one query."""
+        split = (plan.split(self.schema, filters)
+                 if tuning.pruned_split and not by_date else None)
+        if split is not None:
+            hits = pruned.top_k(s, split, depth)
+            if hits is not None:
+                return self.lexical.scored_ids(hits, s)
+        return self.lexical.search(plan.query(self.schema, filters), depth,
+                                   order_by_date=by_date, searcher=s)
 
     def _dense_search(self, vectors: VectorIndex, qvec: Any, qlang: str, plan: Plan,
                       filters: list[SearchFilters], depth: int, tuning: Tuning,
