@@ -57,6 +57,7 @@ from newsdesk.text.analysis import (
     Token,
     analyze,
     base_language,
+    category_class,
     compose_char_filters,
 )
 from newsdesk.text.segment_latin import SNOWBALL
@@ -385,16 +386,7 @@ def _separators() -> re.Pattern[str]:
     """Whitespace or punctuation, where every chain ends a word (a safe place to cut),
     as one regex class (built once, ~0.1 s): contexts look for the nearest stop with
     a C-speed search instead of testing characters one by one."""
-    ranges: list[tuple[int, int]] = []
-    for cp in range(0x110000):
-        if unicodedata.category(chr(cp))[0] == "P":
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1] = (ranges[-1][0], cp)
-            else:
-                ranges.append((cp, cp))
-    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-                   for a, b in ranges)
-    return re.compile(f"[\\s{body}]")
+    return re.compile(f"[\\s{category_class('P')}]")
 
 
 _SPACE = re.compile(r"\s")
