@@ -52,6 +52,15 @@ def lao_texts(count: int = 5) -> list[str]:
     return [row["lao"] for row in rows[:count]]
 
 
+def lao_thai_rows(count: int = 20) -> list[tuple[str, str]]:
+    """(Lao release, its Thai translation) rows of the lao-thai corpus."""
+    need_shared()
+    path = CORPUS / "retrieval" / "lao-thai" / "vientiane-thaiembassy.csv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [(row["lao"], row["thai"]) for row in rows[:count]]
+
+
 def english_passages(count: int = 5) -> list[str]:
     import json
 

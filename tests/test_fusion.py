@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from newsdesk.search.fusion import DEFAULT_TUNING, score_fusion
@@ -30,3 +32,27 @@ def test_unknown_query_language_weighs_every_document_alike() -> None:
     # A language that was not searched (filtered out) contributes no dense part.
     assert score_fusion([("x", 1.0)], {"x": 0.9}, {}, {"x": "th"}, "th",
                         DEFAULT_TUNING) == {"x": pytest.approx(0.5)}
+
+
+def test_a_language_the_embedder_reads_poorly_keeps_the_same_language_share() -> None:
+    """Lao (`dense_weak_languages`): a Thai query's Lao documents, and a Lao query's
+    Thai documents, weigh lexical as documents in the query's language do."""
+    lexical = [("lo-1", 10.0), ("lo-2", 5.0)]
+    dense = {"lo-1": 0.50, "lo-2": 0.90}
+    scale = {"lo": (0.50, 0.90)}
+    language = {"lo-1": "lo", "lo-2": "lo"}
+    same = DEFAULT_TUNING.lexical_share_same
+    fused = score_fusion(lexical, dense, scale, language, "th", DEFAULT_TUNING)
+    assert fused["lo-1"] == pytest.approx(same * 1.0)
+    assert fused["lo-2"] == pytest.approx(same * 0.5 + (1 - same) * 1.0)
+    plain = replace(DEFAULT_TUNING, dense_weak_languages=None)
+    cross = DEFAULT_TUNING.lexical_share_cross
+    assert score_fusion(lexical, dense, scale, language, "th", plain)["lo-1"] == \
+        pytest.approx(cross * 1.0)
+    thai = score_fusion([("th-1", 4.0)], {"th-1": 0.8}, {"th": (0.4, 0.8)}, {"th-1": "th"},
+                        "lo", DEFAULT_TUNING)
+    assert thai["th-1"] == pytest.approx(same * 1.0 + (1 - same) * 1.0)
+    # Other pairs keep the cross-lingual share.
+    zh = score_fusion([("zh-1", 4.0)], {"zh-1": 0.4}, {"zh": (0.4, 0.8)}, {"zh-1": "zh"},
+                      "th", DEFAULT_TUNING)
+    assert zh["zh-1"] == pytest.approx(cross * 1.0)

@@ -39,6 +39,14 @@ class Tuning:
     0.1 / 0.2 / 0.3 give cross-lingual averages 0.851 / 0.853 / 0.852; at 0.3 hybrid falls
     below dense on en→zh and en→vi, at 0.1 below lexical on Lao→Thai (where the embedder
     is weak and dates, numbers and names carry the match); 0.2 is above both everywhere."""
+    dense_weak_languages: tuple[str, ...] | None = ("lo",)
+    """Languages the packaged embedder reads poorly: a document or query in one of them
+    takes `lexical_share_same` even across languages, as if dense could not bridge
+    the pair (None: none). Lao: dense scores 0.47 (lo→th) and 0.41 (th→lo) nDCG@10 on
+    the lao-thai dev half (even rows), against 0.83–0.86 on XQuAD's cross-lingual
+    pairs; with the cross-lingual share (0.2) hybrid fell below lexical on th→lo
+    (0.521 vs 0.587), with this rule it is 0.718 (lo→th 0.573 → 0.680). Shares 0.3 /
+    0.4 / 0.6 gave th→lo 0.618 / 0.686 / 0.711 on that half."""
     title_boost: float | None = None
     """Weight of a title match relative to the same match in the body (None: the
     index's `lexical.BOOSTS`, 3×)."""
@@ -121,7 +129,9 @@ def score_fusion(lexical: Sequence[tuple[str, float]], dense: dict[str, float],
             low, high = scale[lang]
             d = min(1.0, max(0.0, (dense[article_id] - low) / max(high - low, 1e-9)))
         same = query_language == "und" or lang is None or lang == query_language
-        share = tuning.lexical_share_same if same else tuning.lexical_share_cross
+        weak = tuning.dense_weak_languages or ()
+        share = (tuning.lexical_share_same if same or lang in weak or query_language in weak
+                 else tuning.lexical_share_cross)
         fused[article_id] = share * lex.get(article_id, 0.0) + (1 - share) * d
     return fused
 
