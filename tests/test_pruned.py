@@ -25,7 +25,7 @@ from tests import realtext
 
 SMALL_INDEX = Tuning(unit_phrase_share=0.02, scoring_only_share=0.08, unit_phrase_min_docs=1,
                      collapse=False)
-"""At ~150 documents the default rules (≥ 1000 documents) never call a word common."""
+"""At ~90 documents the default rules (≥ 1000 documents) never call a word common."""
 
 
 def _rows() -> tuple[list[dict[str, str]], list[str]]:
@@ -102,7 +102,7 @@ def test_the_split_top_k_is_the_full_querys_top_k(corpus: tuple[Path, list[str]]
     searcher.close()
     assert seen["split"] >= 300, seen
     assert min(seen["phrases"], seen["both"]) >= 20, seen
-    # Common words are strong in ~150 documents; at 1M, 10 of 535 bench searches were.
+    # Common words are strong in ~90 documents; at 1M, 2 of the 130 bench queries are.
     assert seen["uncertain"] <= seen["split"] // 2, seen
 
 
@@ -128,7 +128,7 @@ def test_a_hit_holding_only_common_words_sends_the_search_to_the_full_query(
         ingest_paths(store, [dump])
         Indexer(store, data, embedder=None).sync()
     tuning = Tuning(unit_phrase_share=0.5, scoring_only_share=0.5, unit_phrase_min_docs=1,
-                    collapse=False)
+                    collapse=False, pruned_min_docs=0)
     searcher = Searcher(data, embedder=None)
     s = searcher.lexical.searcher()
     stats = searcher.lexical.statistics(s)
@@ -147,11 +147,11 @@ def test_a_hit_holding_only_common_words_sends_the_search_to_the_full_query(
 
 
 def test_searches_list_the_same_pages_split_or_not(corpus: tuple[Path, list[str]]) -> None:
-    """End to end (collapse, snippets, totals): the same page with the split on and off,
-    default and small-index tunings; a
+    """End to end (collapse, snippets, totals): the same page with the split on (at any
+    index size) and off, default and small-index tunings; a
     filtered search never splits and is unchanged too."""
     data, queries = corpus
-    for tuning in (Tuning(), SMALL_INDEX):
+    for tuning in (Tuning(pruned_min_docs=0), replace(SMALL_INDEX, pruned_min_docs=0)):
         for text in queries[::2]:
             for extra in ({}, {"lang": "vi"}):
                 on = search(text, data=data, embedder=None, mode="lexical", limit=10,
@@ -163,3 +163,25 @@ def test_searches_list_the_same_pages_split_or_not(corpus: tuple[Path, list[str]
                 assert [h.score for h in on.hits] == pytest.approx([h.score for h in off.hits],
                                                                     rel=1e-5)
                 assert on.total == off.total
+
+
+def test_a_small_index_asks_the_query_as_built(corpus: tuple[Path, list[str]],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below `Tuning.pruned_min_docs` the split's extra passes cost more than they save:
+    the search never takes it; from that size on, it does."""
+    data, queries = corpus
+    calls: list[int] = []
+    real_top_k = pruned.top_k
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real_top_k(*args, **kwargs)
+
+    monkeypatch.setattr(pruned, "top_k", counted)
+    for text in queries[:10]:
+        search(text, data=data, embedder=None, mode="lexical", tuning=Tuning())
+    assert not calls
+    for text in queries[:10]:
+        search(text, data=data, embedder=None, mode="lexical",
+               tuning=Tuning(pruned_min_docs=1))
+    assert len(calls) >= 5

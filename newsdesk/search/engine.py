@@ -361,13 +361,15 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                boosts: dict[str, float] = lx.BOOSTS,
                common: Callable[[TermMatch], bool] | None = None,
                scoring_only: Callable[[TermMatch], bool] | None = None,
-               scoring_in_body: bool = True, stats: lx.Statistics | None = None) -> Plan:
+               scoring_in_body: bool = True, stats: lx.Statistics | None = None,
+               cheaper_everywhere: bool = True) -> Plan:
     """`common(match)` True: an optional word is found by its word terms alone, without
     its unit phrase; `scoring_only(match)` True: it only scores (`Plan.text_query`), and
     with `scoring_in_body` False only in titles when a rarer word decides the match.
-    Required, excluded and quoted words always match in full. `stats` lets every
-    sequence of units (a word's, a phrase's, a run's proximity bonus) be asked in a
-    cheaper shape (`lexical.sequence_query`): the same documents and scores."""
+    Required, excluded and quoted words always match in full. `stats` lets units in
+    sequence be asked in a cheaper shape (`lexical.sequence_query`: the same documents
+    and scores): quoted and required ones, a run of common words' proximity bonus, and
+    with `cheaper_everywhere` every other sequence (a word's, any run's bonus) too."""
     hint = _language_hint(filters)
     plan = Plan(parsed, filters)
     for clause in parsed.clauses:
@@ -390,18 +392,21 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                                                          lx.BODY_FIELDS) or []
                 elif (terms := match_terms(schema, m, boosts, units)) is not None:
                     plan.optional_terms += terms
-                elif (q := match_query(schema, m, boosts, units, stats)) is not None:
+                elif (q := match_query(schema, m, boosts, units,
+                                       stats if cheaper_everywhere else None)) is not None:
                     plan.optional.append(q)
             for run in single.runs:
                 for alt in run:
                     # Kept for common words too: skipping it cost known-item search
                     # 0.04 MRR@10 on Chinese titles at 100k documents (bench/search_scale).
-                    # In the cheaper shape for every run, not only for runs of common
-                    # words: a rare word's pairs can be common ("【新思想引领新征": its
-                    # rarest pair in 38,034 of a million titles), and the pairs' counts
-                    # cost ~0.1 ms a query (1M, 130 bench queries: top-k mean 3.52 →
-                    # 3.16 ms, p95 9.44 → 8.65, plan p50 +0.12 ms).
-                    prox = _proximity(schema, alt, stats)
+                    # On a big index in the cheaper shape for every run, not only for
+                    # runs of common words: a rare word's pairs can be common
+                    # ("【新思想引领新征": its rarest pair in 38,034 of a million titles),
+                    # and the pairs' counts cost ~0.1 ms a query (1M, 130 bench queries:
+                    # top-k mean 3.52 → 3.16 ms, p95 9.44 → 8.65, plan p50 +0.12 ms).
+                    common_run = all(id(m) in usual for m in alt)
+                    prox = _proximity(schema, alt,
+                                      stats if cheaper_everywhere or common_run else None)
                     if prox is not None:
                         plan.optional.append(prox)
                         # A document with the run's units in sequence holds each word's
@@ -674,7 +679,7 @@ class Searcher:
         stats = self.lexical.statistics(s)
         plan = plan_query(parsed, filters, self.schema, _boosts(tuning),
                           *self._word_shares(s, tuning, stats), tuning.scoring_only_in_body,
-                          stats)
+                          stats, cheaper_everywhere=s.num_docs >= tuning.pruned_min_docs)
         notes: list[str] = []
         used_mode = mode
         dense: tuple[Embedder, VectorIndex] | None = None
@@ -765,7 +770,8 @@ class Searcher:
         """The lexical top `depth` (by relevance, or newest first), in parts tantivy can
         prune when the query allows (`pruned`), else as one query."""
         split = (plan.split(self.schema, filters)
-                 if tuning.pruned_split and not by_date else None)
+                 if tuning.pruned_split and not by_date
+                 and s.num_docs >= tuning.pruned_min_docs else None)
         if split is not None:
             hits = pruned.top_k(s, split, depth)
             if hits is not None:
