@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +66,20 @@ def count_analysis(monkeypatch: pytest.MonkeyPatch, module: object) -> list[str]
 
     monkeypatch.setattr(module, "analyze", counting)
     return seen
+
+
+def index_records(root: Path, records: list[dict[str, Any]], embedder: Any = None) -> Path:
+    """A data directory under `root` holding these JSONL records (ingested as a dump, so
+    their `id`s are the external ids), indexed with `embedder` (None: lexical only)."""
+    from newsdesk.index.indexer import Indexer
+    from newsdesk.ingest.pipeline import ingest_paths
+    from newsdesk.store import open_store
+
+    dump = root / "records.jsonl"
+    dump.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                    "utf-8")
+    data = root / "data"
+    with open_store(data) as store:
+        ingest_paths(store, [dump])
+        Indexer(store, data, embedder=embedder).sync()
+    return data

@@ -8,20 +8,17 @@ under the default tuning and under one that makes the words common at this size
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import tantivy
 
-from newsdesk.index.indexer import Indexer
-from newsdesk.ingest.pipeline import ingest_paths
 from newsdesk.search import Tuning, pruned, search
 from newsdesk.search.engine import Searcher, _boosts, plan_query
 from newsdesk.search.query import parse_query
-from newsdesk.store import open_store
-from tests import realtext
+from tests import realtext, smallzh
+from tests.conftest import index_records
 
 SMALL_INDEX = Tuning(unit_phrase_share=0.02, scoring_only_share=0.08, unit_phrase_min_docs=1,
                      collapse=False)
@@ -52,13 +49,7 @@ def _rows() -> tuple[list[dict[str, str]], list[str]]:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     rows, unseen = _rows()
-    root = tmp_path_factory.mktemp("pruned")
-    dump = root / "real.jsonl"
-    dump.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    data = root / "data"
-    with open_store(data) as store:
-        ingest_paths(store, [dump])
-        Indexer(store, data, embedder=None).sync()
+    data = index_records(tmp_path_factory.mktemp("pruned"), rows)
     titles = [r["title"] for r in rows[::3]]
     queries = titles + [t[:len(t) // 2] for t in titles[::2]] + unseen
     return data, queries
@@ -112,21 +103,7 @@ def test_a_hit_holding_only_common_words_sends_the_search_to_the_full_query(
     The union of their terms ranks the titles holding 越南 alone near the top, and
     those the full query does not match: the split says it cannot tell (None), and
     the search, split or not, lists exactly the documents that hold 汇率."""
-    rows = [("a", "汇率消息", "汇率本周下跌，越南市场平稳。"),
-            ("b", "越南汇率消息", "汇率本周下跌，市场平稳。"),
-            ("c", "越南新闻", "越南各地人民举行活动庆祝传统节日。"),
-            ("d", "越南总理会见代表团", "越南总理在河内会见了代表团。"),
-            ("e", "市场新闻", "越南市场本周平稳。"),
-            ("f", "天气新闻", "本周天气晴朗。")]
-    dump = tmp_path / "zh.jsonl"
-    dump.write_text("".join(json.dumps({
-        "id": i, "url": f"https://tests.example/zh/{i}", "title": title, "text": text,
-        "published": "2025-10-02T08:00:00+08:00", "language": "zh", "source": "测试"},
-        ensure_ascii=False) + "\n" for i, title, text in rows), "utf-8")
-    data = tmp_path / "data"
-    with open_store(data) as store:
-        ingest_paths(store, [dump])
-        Indexer(store, data, embedder=None).sync()
+    data = smallzh.indexed(tmp_path)
     tuning = Tuning(unit_phrase_share=0.5, scoring_only_share=0.5, unit_phrase_min_docs=1,
                     collapse=False, pruned_min_docs=0)
     searcher = Searcher(data, embedder=None)

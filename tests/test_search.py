@@ -22,8 +22,8 @@ from newsdesk.ingest.pipeline import ingest_paths
 from newsdesk.search import SearchResults, Tuning, dedup, search
 from newsdesk.search.query import QueryError
 from newsdesk.store import open_store
-from tests import realtext
-from tests.conftest import DEMO, run_cli
+from tests import realtext, smallzh
+from tests.conftest import DEMO, index_records, run_cli
 
 MANIFEST = [json.loads(line) for line in (DEMO / "manifest.jsonl").read_text("utf-8").splitlines()]
 STORIES = ("s01", "s02", "s04", "s13", "s14", "s21")
@@ -502,12 +502,7 @@ def test_common_words_skip_their_unit_phrase_or_only_score_when_the_tuning_says_
                  ("越南总理会见代表团", "越南总理在河内会见了代表团，双方讨论了合作。"),
                  ("越南人民庆祝节日", "越南各地人民举行活动庆祝传统节日。"),
                  ("汇率消息", "越南盾汇率本周下跌，进口商品价格上涨。")])]
-    dump = tmp_path / "zh.jsonl"
-    dump.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    data = tmp_path / "data"
-    with open_store(data) as store:
-        ingest_paths(store, [dump])
-        Indexer(store, data, embedder=None).sync()
+    data = index_records(tmp_path, rows)
 
     def ids(tuning: Tuning) -> set[str]:
         results = search("越南", data=data, embedder=None, mode="lexical", tuning=tuning)
@@ -540,21 +535,7 @@ def test_score_only_words_count_in_titles_only_unless_they_decide_the_match(
     """A very common word beside a rarer one adds nothing for its body occurrences
     (that is most of what a headline query reads on a big index) but still counts in
     titles; a query of very common words only still matches and scores bodies."""
-    rows = [("a", "汇率消息", "汇率本周下跌，越南市场平稳。"),
-            ("b", "越南汇率消息", "汇率本周下跌，市场平稳。"),
-            ("c", "越南新闻", "越南各地人民举行活动庆祝传统节日。"),
-            ("d", "越南总理会见代表团", "越南总理在河内会见了代表团。"),
-            ("e", "市场新闻", "越南市场本周平稳。"),
-            ("f", "天气新闻", "本周天气晴朗。")]
-    dump = tmp_path / "zh.jsonl"
-    dump.write_text("".join(json.dumps({
-        "id": i, "url": f"https://tests.example/zh/{i}", "title": title, "text": text,
-        "published": "2025-10-02T08:00:00+08:00", "language": "zh", "source": "测试"},
-        ensure_ascii=False) + "\n" for i, title, text in rows), "utf-8")
-    data = tmp_path / "data"
-    with open_store(data) as store:
-        ingest_paths(store, [dump])
-        Indexer(store, data, embedder=None).sync()
+    data = smallzh.indexed(tmp_path)
 
     def scores(query: str, tuning: Tuning) -> dict[str, float]:
         results = search(query, data=data, embedder=None, mode="lexical", tuning=tuning)
@@ -611,13 +592,7 @@ def test_thai_and_lao_releases_find_each_other_better_hybrid_than_either_side(
             records.append({"id": f"{lang}-{i}", "url": f"https://tests.example/{lang}/{i}",
                             "title": paragraphs[0][:80], "text": "\n\n".join(paragraphs),
                             "language": lang, "source": "Embassy"})
-    dump = tmp_path / "laothai.jsonl"
-    dump.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                    "utf-8")
-    data = tmp_path / "data"
-    with open_store(data) as store:
-        ingest_paths(store, [dump])
-        Indexer(store, data, embedder=e5).sync()
+    data = index_records(tmp_path, records, e5)
 
     def opening(text: str) -> str:
         words = " ".join(text.split())[:150]
