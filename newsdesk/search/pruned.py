@@ -13,8 +13,9 @@ How, and why it is exact: a boolean query scores a document by the sum of the cl
 it matches, so a document the full query matches scores T(d) + P(d), where T sums its
 term clauses (`terms`, `common`) and P its other clauses (`phrases`). Then:
 
-- the documents a `phrases` clause matches are few (they hold units in sequence);
-  `Must(any phrase) + Should(every term)` ranks them by exactly T + P: its top k;
+- the documents a `phrases` clause matches (usually few: they hold units in
+  sequence) are ranked by exactly T + P by `Must(any phrase) + Should(every term)`:
+  its top k;
 - every other document scores T(d), so its rank among them is no lower than in T's
   own top k, which tantivy prunes;
 - merged (a document in both lists keeps its phrase-side score, which is the full
