@@ -45,11 +45,7 @@ def thai_release(n: int = 0) -> tuple[str, str]:
 
 
 def lao_texts(count: int = 5) -> list[str]:
-    need_shared()
-    path = CORPUS / "retrieval" / "lao-thai" / "vientiane-thaiembassy.csv"
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return [row["lao"] for row in rows[:count]]
+    return [lao for lao, _ in lao_thai_rows(count)]
 
 
 def lao_thai_rows(count: int = 20) -> list[tuple[str, str]]:

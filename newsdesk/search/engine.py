@@ -679,7 +679,7 @@ class Searcher:
         stats = self.lexical.statistics(s)
         plan = plan_query(parsed, filters, self.schema, _boosts(tuning),
                           *self._word_shares(s, tuning, stats), tuning.scoring_only_in_body,
-                          stats, cheaper_everywhere=s.num_docs >= tuning.pruned_min_docs)
+                          stats, cheaper_everywhere=_big_index(s, tuning))
         notes: list[str] = []
         used_mode = mode
         dense: tuple[Embedder, VectorIndex] | None = None
@@ -770,8 +770,7 @@ class Searcher:
         """The lexical top `depth` (by relevance, or newest first), in parts tantivy can
         prune when the query allows (`pruned`), else as one query."""
         split = (plan.split(self.schema, filters)
-                 if tuning.pruned_split and not by_date
-                 and s.num_docs >= tuning.pruned_min_docs else None)
+                 if tuning.pruned_split and not by_date and _big_index(s, tuning) else None)
         if split is not None:
             hits = pruned.top_k(s, split, depth)
             if hits is not None:
@@ -1023,6 +1022,11 @@ def _boosts(tuning: Tuning) -> dict[str, float]:
     for title, body in title_of.items():
         boosts[title] = lx.BOOSTS[body] * tuning.title_boost
     return boosts
+
+
+def _big_index(s: tantivy.Searcher, tuning: Tuning) -> bool:
+    """Big enough for the shapes that trade lookups for postings (`Tuning.pruned_min_docs`)."""
+    return s.num_docs >= tuning.pruned_min_docs
 
 
 def _date_key(value: datetime | None) -> tuple[int, float]:

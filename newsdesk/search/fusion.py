@@ -128,6 +128,8 @@ def score_fusion(lexical: Sequence[tuple[str, float]], dense: dict[str, float],
     """
     top = max((sc for _, sc in lexical), default=0.0)
     lex = {a: sc / top for a, sc in lexical} if top > 0 else {}
+    weak = tuning.dense_weak_languages or ()
+    weak_query = query_language in weak
     fused: dict[str, float] = {}
     for article_id in dict.fromkeys([*(a for a, _ in lexical), *dense]):
         lang = language.get(article_id)
@@ -136,8 +138,7 @@ def score_fusion(lexical: Sequence[tuple[str, float]], dense: dict[str, float],
             low, high = scale[lang]
             d = min(1.0, max(0.0, (dense[article_id] - low) / max(high - low, 1e-9)))
         same = query_language == "und" or lang is None or lang == query_language
-        weak = tuning.dense_weak_languages or ()
-        share = (tuning.lexical_share_same if same or lang in weak or query_language in weak
+        share = (tuning.lexical_share_same if same or weak_query or lang in weak
                  else tuning.lexical_share_cross)
         fused[article_id] = share * lex.get(article_id, 0.0) + (1 - share) * d
     return fused

@@ -59,9 +59,9 @@ def _union(queries: Sequence[tantivy.Query]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
 
 
-def _key(hit: Scored) -> tuple[float, int, int]:
+def _key(hit: tuple[float, tantivy.DocAddress, bool]) -> tuple[float, int, int]:
     """tantivy's order: best score first, then the earlier document."""
-    score, address = hit
+    score, address, _ = hit
     return (-score, address.segment_ord, address.doc)
 
 
@@ -81,7 +81,7 @@ def top_k(searcher: tantivy.Searcher, split: Split, k: int) -> list[Scored] | No
              *[(tantivy.Occur.Should, q) for q in flat]])
         for score, address in searcher.search(near, k, count=False).hits:
             best[(address.segment_ord, address.doc)] = (float(score), address, True)
-    ranked = sorted(best.values(), key=lambda h: _key((h[0], h[1])))[:k]
+    ranked = sorted(best.values(), key=_key)[:k]
     if split.common and not all(full for _, _, full in ranked):
         common = searcher.search(_union(split.common), 1, count=False).hits
         ceiling = float(common[0][0]) if common else 0.0
