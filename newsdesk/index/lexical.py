@@ -65,7 +65,21 @@ by either), `published` (date, indexed, fast, stored; absent for undated article
 they still match every text query, fall outside every date range, and sort last both
 ways under `order_by_date`), `lang_time` (integer, fast only: the base language and the
 publish second in one number, `lang_time_value`; a filter on one language and a date
-range is then one range check per candidate instead of a term seek and a range check).
+range is then one range check per candidate instead of a term seek and a range check),
+`period` (raw, indexed: the publish day's year, month and day as terms, each also
+prefixed by the base language, `period_terms`; a date window is then a union of
+posting lists, `period_cover`, see "Date windows as terms" below).
+
+Date windows as terms
+---------------------
+A range on a fast field can only check the candidates something else brings: beside a
+phrase over 93,704 titles ("国内联播快讯") the phrase leads and every one of its
+candidates has its positions read, 8.2 ms, though the window and language keep a
+quarter of them. A window as the union of the few year, month and day terms that tile
+it is a posting list: it can lead, so positions are read only for documents inside it,
+and it is a union of terms, which `search.pruned` can add to a pruned top k. Each
+article holds exactly one term of each level, so the terms that tile a window are
+disjoint: an article in it holds exactly one of them.
 """
 
 from __future__ import annotations
@@ -79,7 +93,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
@@ -96,7 +110,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when fields or the way documents are built change: the indexer then rebuilds."""
 
 TOKENIZER = "nd_ws"
@@ -111,6 +125,7 @@ SOURCE_DOMAIN = "source_domain"
 SOURCE_KEY = "source_key"
 PUBLISHED = "published"
 LANG_TIME = "lang_time"
+PERIOD = "period"
 
 TITLE = "title"
 TITLE_FOLD = "title_fold"
@@ -349,6 +364,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field(SOURCE_KEY, tokenizer_name="raw")
     sb.add_date_field(PUBLISHED, stored=True, indexed=True, fast=True)
     sb.add_integer_field(LANG_TIME, fast=True)
+    sb.add_text_field(PERIOD, tokenizer_name="raw", index_option="freq")
     for name in TEXT_FIELDS:
         sb.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
     return sb.build()
@@ -389,6 +405,8 @@ def build_document(article: Article, terms: ParagraphTerms | None = None) -> tan
     lang_time = lang_time_value(base, article.published)
     if lang_time is not None:
         doc.add_integer(LANG_TIME, lang_time)
+    for term in period_terms(base, article.published):
+        doc.add_text(PERIOD, term)
     title = analyze_paragraphs([article.title], article.language, terms)
     body = analyze_paragraphs(article.paragraphs, article.language, terms)
     for (w, wf, s, sf), streams in (((TITLE, TITLE_FOLD, TITLE_SUB, TITLE_SUB_FOLD), title),
@@ -430,6 +448,7 @@ class LexicalIndex:
         self._uncommitted = False
         self._searcher: tuple[tuple[int, ...], tantivy.Searcher] | None = None
         self._bm25_docs: tuple[tantivy.Searcher, int] | None = None
+        self._date_span: tuple[tantivy.Searcher, DateSpan | None] | None = None
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
@@ -550,6 +569,25 @@ class LexicalIndex:
             return cached[1]
 
         return Statistics(doc_freq, num_docs)
+
+    def date_span(self, searcher: tantivy.Searcher) -> DateSpan | None:
+        """The first and last publish year on `searcher` (None: nothing is dated), where
+        a date window open at one end stops (`period_cover`). One aggregation over
+        the date column per searcher (5–8 ms at 1M documents)."""
+        cached = self._date_span
+        if cached is not None and cached[0] is searcher:
+            return cached[1]
+        result: dict[str, Any] = searcher.aggregate(
+            tantivy.Query.all_query(),
+            {"first": {"min": {"field": PUBLISHED}}, "last": {"max": {"field": PUBLISHED}}})
+        low, high = (result.get(k, {}).get("value") for k in ("first", "last"))
+        span: DateSpan | None = None
+        if low is not None and high is not None:
+            # Nanoseconds as floats: exact to well under a second, and a day of margin
+            # each way keeps a year's edge safe.
+            span = (_year_at(low / 1e9 - 86_400), _year_at(high / 1e9 + 86_400))
+        self._date_span = (searcher, span)
+        return span
 
     def search(self, query: tantivy.Query, limit: int = 10, offset: int = 0,
                order_by_date: bool = False,
@@ -834,6 +872,130 @@ def lang_time_value(base: str, published: datetime | None) -> int | None:
     return (number << _TIME_BITS) | when
 
 
+def _year_at(seconds: float) -> int:
+    """The UTC year at this many seconds from the epoch, clamped to datetime's years."""
+    try:
+        return (_EPOCH + timedelta(seconds=seconds)).year
+    except OverflowError:
+        return date.min.year if seconds < 0 else date.max.year
+
+
+def _stored_day(published: datetime) -> date:
+    """The UTC day of the second tantivy keeps (`_stored_second`), so a day's terms and
+    a range on `published` agree on every article."""
+    return (_EPOCH + timedelta(seconds=_stored_second(published))).date()
+
+
+def _year_term(d: date) -> str:
+    return f"{d.year:04d}"
+
+
+def _month_term(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _day_term(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+
+
+def period_terms(base: str, published: datetime | None) -> list[str]:
+    """An article's `period` terms: its publish day's year, month and day, each also
+    as "<base language> <term>" (none when undated: no window holds it)."""
+    if published is None:
+        return []
+    try:
+        day = _stored_day(published)
+    except OverflowError:
+        return []
+    plain = [_year_term(day), _month_term(day), _day_term(day)]
+    return [*plain, *(f"{base} {t}" for t in plain)]
+
+
+def _next_year(d: date) -> date | None:
+    return date(d.year + 1, 1, 1) if d.year < date.max.year else None
+
+
+def _next_month(d: date) -> date | None:
+    if d.month < 12:
+        return date(d.year, d.month + 1, 1)
+    return _next_year(d)
+
+
+def _midnight(value: datetime) -> date | None:
+    """The day of a bound at 00:00 UTC exactly (None for any other instant)."""
+    utc = to_utc(value)
+    if (utc.hour, utc.minute, utc.second, utc.microsecond) != (0, 0, 0, 0):
+        return None
+    return utc.date()
+
+
+DateSpan = tuple[int, int]
+"""The first and last year an index's articles are published in (`LexicalIndex.date_span`)."""
+
+
+def period_cover(after: datetime | None, before: datetime | None,
+                 span_of: Callable[[], DateSpan | None]) -> list[str] | None:
+    """The fewest year, month and day terms that tile [after, before): whole years,
+    then whole months, then days. None when a bound is not a midnight (UTC): the
+    range clauses handle those. An open bound reaches the index's first or last year
+    (`span_of()`, asked only then; None: the index holds no dated article, so no window
+    holds one)."""
+    start = _midnight(after) if after is not None else None
+    end = _midnight(before) if before is not None else None
+    if (after is not None and start is None) or (before is not None and end is None):
+        return None
+    if start is None or end is None:
+        span = span_of()
+        if span is None:
+            return []
+        if start is None:
+            start = date(span[0], 1, 1)
+        if end is None:
+            end = _next_year(date(span[1], 1, 1))
+            if end is None:
+                return None  # up to 9999-12-31 inclusive: left to the range clauses
+    tiles: list[str] = []
+    d = start
+    while d < end:
+        year, month = _next_year(d), _next_month(d)
+        if (d.month, d.day) == (1, 1) and year is not None and year <= end:
+            tiles.append(_year_term(d))
+            d = year
+        elif d.day == 1 and month is not None and month <= end:
+            tiles.append(_month_term(d))
+            d = month
+        else:
+            tiles.append(_day_term(d))
+            if d == date.max:
+                break
+            d += timedelta(days=1)
+    return tiles
+
+
+def period_filter_terms(languages: Iterable[str], after: datetime | None,
+                        before: datetime | None, span_of: Callable[[], DateSpan | None]
+                        ) -> list[str] | None:
+    """The `period` terms of "one of these languages, published in [after, before)":
+    an article in that set holds exactly one of them (None: see `period_cover`)."""
+    tiles = period_cover(after, before, span_of)
+    if tiles is None:
+        return None
+    bases = list(dict.fromkeys(base_language(x) for x in languages))
+    if not bases:
+        return tiles
+    return [f"{b} {t}" for b in bases for t in tiles]
+
+
+def period_query(schema: tantivy.Schema, terms: Sequence[str]) -> tantivy.Query:
+    """Any of these `period` terms, as a union of posting lists (see the module doc)."""
+    if not terms:
+        return tantivy.Query.empty_query()
+    queries = [tantivy.Query.term_query(schema, PERIOD, t) for t in terms]
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+
 def language_dates_query(schema: tantivy.Schema, languages: Iterable[str],
                          after: datetime | None, before: datetime | None
                          ) -> tantivy.Query | None:
@@ -888,6 +1050,6 @@ def undated_query() -> tantivy.Query:
 
 
 field_names = (ID, EXTERNAL_ID, LANG, LANGUAGE, SOURCE, SOURCE_DOMAIN, SOURCE_KEY, PUBLISHED,
-               LANG_TIME,
+               LANG_TIME, PERIOD,
                *TEXT_FIELDS)
 """Every field in the schema."""
