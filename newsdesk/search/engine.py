@@ -68,12 +68,15 @@ from newsdesk.search.types import (
     SearchResults,
 )
 from newsdesk.store.sqlite import DB_NAME, SQLiteStore
+from newsdesk.text.analysis import base_language
 from newsdesk.text.langid import query_language
 
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
 PROXIMITY_BOOST = 1.0
+BM25_K1 = 1.2
+"""tantivy's BM25 k1 (`query::bm25`), for an upper bound on a term's score."""
 """Extra weight when a run of optional words appears as typed ("đường sắt" together)."""
 FACET_SIZE = 50
 STEERING_WORDS = 8
@@ -119,17 +122,13 @@ def _must(queries: Sequence[tantivy.Query]) -> tantivy.Query | None:
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in qs])
 
 
-def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] = lx.BOOSTS,
-                units: bool = True, fields: Collection[str] | None = None
-                ) -> list[tantivy.Query] | None:
-    """`match_query` as a flat list of weighted term queries, when the match is only terms
-    (None: it needs a phrase, i.e. three or more units in sequence; two are one pair term).
+WeightedTerm = tuple[str, str, float]
+"""(field, term, boost) of one term query."""
 
-    Each term adds its BM25 score either way, so the flat list scores exactly like the
-    nested query; but a query that is one flat union of term queries is one tantivy can
-    prune (block-max WAND) instead of scoring every document that holds a common word.
-    `fields`: only the terms of these fields.
-    """
+
+def match_term_keys(m: TermMatch, boosts: dict[str, float] = lx.BOOSTS, units: bool = True,
+                    fields: Collection[str] | None = None) -> list[WeightedTerm] | None:
+    """The terms of `match_terms`, as (field, term, boost)."""
     if m.phrase:
         return None
     exact = not m.fold_only
@@ -141,9 +140,25 @@ def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] =
         streams += [lx.sequence_terms(f, m.sub) for f in (lx.TITLE_SUB, lx.BODY_SUB) if exact]
         streams += [lx.sequence_terms(f, m.sub_fold)
                     for f in (lx.TITLE_SUB_FOLD, lx.BODY_SUB_FOLD)]
-    return [lx.term_query(schema, f, t, boosts[f])
-            for f, terms in streams if fields is None or f in fields
+    return [(f, t, boosts[f]) for f, terms in streams if fields is None or f in fields
             for t in dict.fromkeys(terms)]
+
+
+def match_terms(schema: tantivy.Schema, m: TermMatch, boosts: dict[str, float] = lx.BOOSTS,
+                units: bool = True, fields: Collection[str] | None = None
+                ) -> list[tantivy.Query] | None:
+    """`match_query` as a flat list of weighted term queries, when the match is only terms
+    (None: it needs a phrase, i.e. three or more units in sequence; two are one pair term).
+
+    Each term adds its BM25 score either way, so the flat list scores exactly like the
+    nested query; but a query that is one flat union of term queries is one tantivy can
+    prune (block-max WAND) instead of scoring every document that holds a common word.
+    `fields`: only the terms of these fields.
+    """
+    keys = match_term_keys(m, boosts, units, fields)
+    if keys is None:
+        return None
+    return [lx.term_query(schema, f, t, b) for f, t, b in keys]
 
 
 def match_query(schema: tantivy.Schema, m: TermMatch,
@@ -222,21 +237,47 @@ def term_query(schema: tantivy.Schema, analysis: TermAnalysis,
     return _must(runs)
 
 
-def filter_queries(schema: tantivy.Schema, f: SearchFilters) -> list[tantivy.Query]:
-    """The clauses of one filter set; a language with dates is one clause when it can be
-    (`lexical.language_dates_query`): every clause is checked on every text match."""
+def filter_queries(schema: tantivy.Schema, f: SearchFilters,
+                   span_of: Callable[[], lx.DateSpan | None] | None = None
+                   ) -> list[tantivy.Query]:
+    """The clauses of one filter set; each clause is checked on every text match.
+
+    With `span_of` (the index's publish years, `LexicalIndex.date_span`) a date window
+    with midnight bounds, and its languages, is one union of `period` terms
+    (`lexical.period_filter_terms`): a posting list, which can lead an intersection.
+    Otherwise a language with dates is one range clause when it can be
+    (`lexical.language_dates_query`)."""
     out = []
-    both = (lx.language_dates_query(schema, f.languages, f.after, f.before)
-            if f.languages else None)
-    if both is not None:
-        out.append(both)
+    dated = f.after is not None or f.before is not None
+    period = (lx.period_filter_terms(f.languages, f.after, f.before, span_of)
+              if dated and span_of is not None else None)
+    both = None
+    if period is not None:
+        out.append(lx.period_query(schema, period))
     elif f.languages:
-        out.append(lx.languages_query(schema, f.languages))
+        both = lx.language_dates_query(schema, f.languages, f.after, f.before)
+        out.append(both if both is not None else lx.languages_query(schema, f.languages))
     if f.sources:
         out.append(lx.sources_query(schema, f.sources))
-    if both is None and (f.after or f.before):
+    if period is None and both is None and dated:
         out.append(lx.date_range_query(schema, f.after, f.before))
     return [tantivy.Query.const_score_query(q, 0.0) for q in out]
+
+
+def gate_terms(f: SearchFilters, span_of: Callable[[], lx.DateSpan | None] | None
+               ) -> list[tuple[str, str]] | None:
+    """The filter set as (field, term) pairs such that an article passes it exactly when
+    it holds one of them, and holds at most one (None when it has no such form: a
+    source filter, a bound that is not a midnight, no `span_of`). A window and its
+    languages are `period` terms, languages alone `lang` terms."""
+    if f.sources:
+        return None
+    if f.after is not None or f.before is not None:
+        if span_of is None:
+            return None
+        terms = lx.period_filter_terms(f.languages, f.after, f.before, span_of)
+        return None if terms is None else [(lx.PERIOD, t) for t in terms]
+    return [(lx.LANG, b) for b in dict.fromkeys(base_language(x) for x in f.languages)]
 
 
 @dataclass
@@ -255,6 +296,16 @@ class Plan:
     highlight: list[TermMatch] = field(default_factory=list)
     common: list[TermMatch] = field(default_factory=list)  # only score: see `highlights`
     impossible: bool = False  # a required term analysed to nothing
+    span_of: Callable[[], lx.DateSpan | None] | None = None  # see `filter_queries`
+    stats: lx.Statistics | None = None
+    optional_keys: list[WeightedTerm] = field(default_factory=list)  # of optional_terms
+    scoring_keys: list[WeightedTerm] = field(default_factory=list)  # of scoring
+
+    def filter_clauses(self, schema: tantivy.Schema,
+                       filters: Iterable[SearchFilters] | None = None) -> list[tantivy.Query]:
+        """Every filter set's clauses (`filter_queries`), of the plan's filters by default."""
+        return [q for f in (self.filters if filters is None else filters)
+                for q in filter_queries(schema, f, self.span_of)]
 
     def highlights(self) -> tuple[list[TermMatch], list[TermMatch]]:
         """(words that choose a snippet's window, words only highlighted in it).
@@ -318,36 +369,59 @@ class Plan:
         `text_query`)."""
         if self.impossible:
             return tantivy.Query.empty_query()
-        fs = [q for f in (self.filters if filters is None else filters)
-              for q in filter_queries(schema, f)]
+        fs = self.filter_clauses(schema, filters)
         text = self.text_query(schema, counting)
         if not fs:
             return text
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, text),
                                             *[(tantivy.Occur.Must, q) for q in fs]])
 
-    def split(self, schema: tantivy.Schema, filters: Iterable[SearchFilters] | None = None
+    def split(self, schema: tantivy.Schema, filters: Iterable[SearchFilters] | None = None,
+              searcher: tantivy.Searcher | None = None, gate_min_postings: int = 0
               ) -> pruned.Split | None:
         """The relevance query in the parts `pruned.top_k` ranks, when it has that shape
         and something to gain: rarer words' terms beside non-term clauses or common
-        words, nothing required or excluded, no filter (None otherwise)."""
+        words, or beside a filter, and nothing required or excluded (None otherwise).
+
+        Filters take part as a `pruned.Gate` when, all sets together, an article
+        passes them by holding one of a few terms (`gate_terms`), with the `searcher`
+        and statistics to weigh them, and the rarer words' terms hold at least
+        `gate_min_postings` postings (`Tuning.gate_min_postings`); any other filter
+        keeps one query."""
         if self.impossible or self.required or self.excluded or not self.optional_terms:
             return None
-        if not (self.optional or self.scoring):
-            return None  # already one flat union of terms: tantivy prunes it as it is
-        if any(filter_queries(schema, f) for f in (self.filters if filters is None
-                                                   else filters)):
+        sets = [f for f in (self.filters if filters is None else filters) if not f.empty]
+        clauses = self.filter_clauses(schema, sets)
+        if not clauses:
+            if not (self.optional or self.scoring):
+                return None  # already one flat union of terms: tantivy prunes it as it is
+            return pruned.Split(terms=self.optional_terms, phrases=self.optional,
+                                common=self.scoring)
+        if searcher is None or self.stats is None:
             return None
+        keys = gate_terms(merge_filters(sets), self.span_of)  # None for any source filter
+        if keys is None:
+            return None
+        if gate_min_postings and sum(self.stats.doc_freq(f, t) for f, t, _ in
+                                     self.optional_keys) < gate_min_postings:
+            return None
+        gate = pruned.make_gate(searcher, schema, keys, clauses,
+                                above=self._term_bound(self.stats), idf=self.stats.idf)
         return pruned.Split(terms=self.optional_terms, phrases=self.optional,
-                            common=self.scoring)
+                            common=self.scoring, gate=gate)
+
+    def _term_bound(self, stats: lx.Statistics) -> float:
+        """More than any document can score from the flat term clauses: tantivy's BM25
+        gives one term at most idf · (1 + k1) · boost (its tf part stays under 1)."""
+        return sum(b * stats.idf(f, t) * (1.0 + BM25_K1)
+                   for f, t, b in [*self.optional_keys, *self.scoring_keys])
 
     def constraint(self, schema: tantivy.Schema, filters: Iterable[SearchFilters] | None = None
                    ) -> tantivy.Query | None:
         """What a dense hit must satisfy: filters, required and excluded terms (None: all)."""
         if self.impossible:
             return tantivy.Query.empty_query()
-        fs = [q for f in (self.filters if filters is None else filters)
-              for q in filter_queries(schema, f)]
+        fs = self.filter_clauses(schema, filters)
         if not (fs or self.required or self.excluded):
             return None
         clauses = [(tantivy.Occur.Must, q) for q in [*fs, *self.required]]
@@ -362,16 +436,18 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                common: Callable[[TermMatch], bool] | None = None,
                scoring_only: Callable[[TermMatch], bool] | None = None,
                scoring_in_body: bool = True, stats: lx.Statistics | None = None,
-               cheaper_everywhere: bool = True) -> Plan:
+               cheaper_everywhere: bool = True,
+               span_of: Callable[[], lx.DateSpan | None] | None = None) -> Plan:
     """`common(match)` True: an optional word is found by its word terms alone, without
     its unit phrase; `scoring_only(match)` True: it only scores (`Plan.text_query`), and
     with `scoring_in_body` False only in titles when a rarer word decides the match.
     Required, excluded and quoted words always match in full. `stats` lets units in
     sequence be asked in a cheaper shape (`lexical.sequence_query`: the same documents
     and scores): quoted and required ones, a run of common words' proximity bonus, and
-    with `cheaper_everywhere` every other sequence (a word's, any run's bonus) too."""
+    with `cheaper_everywhere` every other sequence (a word's, any run's bonus) too.
+    `span_of`: date windows become `period` terms (`filter_queries`)."""
     hint = _language_hint(filters)
-    plan = Plan(parsed, filters)
+    plan = Plan(parsed, filters, span_of=span_of, stats=stats)
     for clause in parsed.clauses:
         analyses = [analyse_term(t, hint) for t in clause.alternatives]
         single = analyses[0] if len(analyses) == 1 else None
@@ -383,15 +459,16 @@ def plan_query(parsed: ParsedQuery, filters: list[SearchFilters], schema: tantiv
                 if not units and not m.phrase and scoring_only is not None \
                         and scoring_only(m):
                     plan.common.append(m)
-                    if scoring_in_body:
-                        plan.scoring += match_terms(schema, m, boosts, False) or []
-                    else:
-                        plan.scoring += match_terms(schema, m, boosts, False,
-                                                    lx.TITLE_FIELDS) or []
+                    keys = match_term_keys(m, boosts, False,
+                                           None if scoring_in_body else lx.TITLE_FIELDS) or []
+                    plan.scoring += [lx.term_query(schema, *k) for k in keys]
+                    plan.scoring_keys += keys
+                    if not scoring_in_body:
                         plan.scoring_body += match_terms(schema, m, boosts, False,
                                                          lx.BODY_FIELDS) or []
-                elif (terms := match_terms(schema, m, boosts, units)) is not None:
-                    plan.optional_terms += terms
+                elif (keys := match_term_keys(m, boosts, units)) is not None:
+                    plan.optional_terms += [lx.term_query(schema, *k) for k in keys]
+                    plan.optional_keys += keys
                 elif (q := match_query(schema, m, boosts, units,
                                        stats if cheaper_everywhere else None)) is not None:
                     plan.optional.append(q)
@@ -679,7 +756,8 @@ class Searcher:
         stats = self.lexical.statistics(s)
         plan = plan_query(parsed, filters, self.schema, _boosts(tuning),
                           *self._word_shares(s, tuning, stats), tuning.scoring_only_in_body,
-                          stats, cheaper_everywhere=_big_index(s, tuning))
+                          stats, cheaper_everywhere=_big_index(s, tuning),
+                          span_of=lambda: self.lexical.date_span(s))
         notes: list[str] = []
         used_mode = mode
         dense: tuple[Embedder, VectorIndex] | None = None
@@ -769,7 +847,7 @@ class Searcher:
                      ) -> list[tuple[str, float]]:
         """The lexical top `depth` (by relevance, or newest first), in parts tantivy can
         prune when the query allows (`pruned`), else as one query."""
-        split = (plan.split(self.schema, filters)
+        split = (plan.split(self.schema, filters, s, tuning.gate_min_postings)
                  if tuning.pruned_split and not by_date and _big_index(s, tuning) else None)
         if split is not None:
             hits = pruned.top_k(s, split, depth)

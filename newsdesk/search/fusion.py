@@ -101,6 +101,14 @@ class Tuning:
     index only: on the 100k bench snapshot (13 segments) they took the lexical top-k
     mean from 2.40 to 2.80 ms and query planning p50 from 0.9 to 1.3 ms; at 1M (4
     segments) they save (top-k p95 12.25 → 11.14 ms end to end)."""
+    gate_min_postings: int = 150_000
+    """A filtered search joins the split top k (`pruned.Gate`) only when the rarer
+    words' terms hold at least this many postings together: the full query then
+    scores that many candidates against the filter, where the split prunes. Below,
+    the filtered full query is already cheap (p50 ~2.5 ms at 1M) and the split's
+    extra passes cost more. At 1M, over the 109 bench queries that can split:
+    filtered top-k p95 8.14 ms with no gate, 7.96 gating every one, 6.66 from
+    150,000 postings (bench/search_scale.py queries; docs/benchmarks.md)."""
 
 
 DEFAULT_TUNING = Tuning()
