@@ -75,9 +75,9 @@ log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
 PROXIMITY_BOOST = 1.0
+"""Extra weight when a run of optional words appears as typed ("đường sắt" together)."""
 BM25_K1 = 1.2
 """tantivy's BM25 k1 (`query::bm25`), for an upper bound on a term's score."""
-"""Extra weight when a run of optional words appears as typed ("đường sắt" together)."""
 FACET_SIZE = 50
 STEERING_WORDS = 8
 """At most this many query words (the longest: a long word is a specific one) choose a
@@ -406,7 +406,7 @@ class Plan:
                                      self.optional_keys) < gate_min_postings:
             return None
         gate = pruned.make_gate(searcher, schema, keys, clauses,
-                                above=self._term_bound(self.stats), idf=self.stats.idf)
+                                above=self._term_bound(self.stats), stats=self.stats)
         return pruned.Split(terms=self.optional_terms, phrases=self.optional,
                             common=self.scoring, gate=gate)
 
@@ -757,7 +757,8 @@ class Searcher:
         plan = plan_query(parsed, filters, self.schema, _boosts(tuning),
                           *self._word_shares(s, tuning, stats), tuning.scoring_only_in_body,
                           stats, cheaper_everywhere=_big_index(s, tuning),
-                          span_of=lambda: self.lexical.date_span(s))
+                          span_of=((lambda: self.lexical.date_span(s))
+                                   if tuning.period_filters else None))
         notes: list[str] = []
         used_mode = mode
         dense: tuple[Embedder, VectorIndex] | None = None

@@ -101,6 +101,9 @@ class Tuning:
     index only: on the 100k bench snapshot (13 segments) they took the lexical top-k
     mean from 2.40 to 2.80 ms and query planning p50 from 0.9 to 1.3 ms; at 1M (4
     segments) they save (top-k p95 12.25 → 11.14 ms end to end)."""
+    period_filters: bool = True
+    """A date window (with its languages) asked as a union of `period` terms
+    (`engine.filter_queries`); False keeps the range clauses, for measurement."""
     gate_min_postings: int = 150_000
     """A filtered search joins the split top k (`pruned.Gate`) only when the rarer
     words' terms hold at least this many postings together: the full query then

@@ -44,10 +44,12 @@ than k documents pass both: the caller then runs the full query.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import tantivy
+
+from newsdesk.index.lexical import Statistics
 
 Scored = tuple[float, tantivy.DocAddress]
 
@@ -68,7 +70,7 @@ class Gate:
 
 def make_gate(searcher: tantivy.Searcher, schema: tantivy.Schema,
               keys: Sequence[tuple[str, str]], clauses: Sequence[tantivy.Query],
-              above: float, idf: Callable[[str, str], float]) -> Gate:
+              above: float, stats: Statistics) -> Gate:
     """Weigh each (field, term) to score a lift above `above`.
 
     Every document holding one of these terms holds it once, in a field of one
@@ -77,7 +79,7 @@ def make_gate(searcher: tantivy.Searcher, schema: tantivy.Schema,
     and each term's boost scales its score to the lift. Terms no document holds are
     left out (none left: nothing passes the filter)."""
     lift = float(2.0 ** math.ceil(math.log2(max(above, 1.0) * 1.01 + 1.0)))
-    held = [(f, t, w) for f, t in keys if (w := idf(f, t)) > 0]
+    held = [(f, t, stats.idf(f, t)) for f, t in keys if stats.doc_freq(f, t) > 0]
     scale: dict[str, float] = {}
     terms = []
     for field_name, term, weight in held:
