@@ -17,6 +17,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -323,6 +324,17 @@ def test_pair_phrases_find_exactly_what_unit_phrases_find(tmp_path: Path) -> Non
     assert checked >= 200 and multi_doc >= 10 and sparse >= 50 and triples >= 10
 
 
+def _varied_index(tmp_path: Path, articles: list[Any], tags: list[str],
+                  dates: list[datetime | None]) -> tuple[lx.LexicalIndex, list[Any]]:
+    """The articles given language tags and dates in turn, in an index of their own."""
+    varied = [replace(a, language=tags[k % len(tags)], published=dates[k % len(dates)])
+              for k, a in enumerate(articles)]
+    lex = lx.LexicalIndex(tmp_path / "varied")
+    lex.upsert(varied)
+    lex.commit()
+    return lex, varied
+
+
 def test_one_language_with_dates_is_one_clause_matching_what_two_clauses_match(
         tmp_path: Path) -> None:
     """A filter on one language and a date range is one range over `lang_time`
@@ -344,11 +356,7 @@ def test_one_language_with_dates_is_one_clause_matching_what_two_clauses_match(
              datetime(2025, 6, 1, 7, 0, tzinfo=timezone(timedelta(hours=7))),
              datetime(2026, 1, 1, tzinfo=UTC), datetime(1900, 1, 1, tzinfo=UTC)]
     tags = ["vi", "zh-Hant", "zh-Hans", "th", "x-private", "en", "vi-VN"]
-    varied = [replace(a, language=tags[k % len(tags)], published=dates[k % len(dates)])
-              for k, a in enumerate(articles)]
-    lex = lx.LexicalIndex(tmp_path / "varied")
-    lex.upsert(varied)
-    lex.commit()
+    lex, _ = _varied_index(tmp_path, articles, tags, dates)
     s = lex.schema
     assert lx.language_number("zh") != lx.language_number("zha")
     assert lx.language_number("x") is None and lx.language_number("q1") is None
@@ -400,11 +408,7 @@ def test_a_window_as_period_terms_matches_what_the_range_matches(tmp_path: Path)
              datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
              datetime(2023, 7, 14, tzinfo=UTC), datetime(2026, 11, 30, 23, tzinfo=UTC)]
     tags = ["vi", "zh-Hant", "zh-Hans", "th", "en", "vi-VN", "lo"]
-    varied = [replace(a, language=tags[k % len(tags)], published=dates[k % len(dates)])
-              for k, a in enumerate(articles)]
-    lex = lx.LexicalIndex(tmp_path / "varied")
-    lex.upsert(varied)
-    lex.commit()
+    lex, varied = _varied_index(tmp_path, articles, tags, dates)
     s, searcher = lex.schema, lex.searcher()
     assert lex.date_span(searcher) == (1969, 2026)
 

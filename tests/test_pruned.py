@@ -8,6 +8,7 @@ under the default tuning and under one that makes the words common at this size
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ import tantivy
 
 from newsdesk.search import Tuning, pruned, search
 from newsdesk.search.engine import Searcher, _boosts, make_filters, plan_query
+from newsdesk.search.pruned import Scored
 from newsdesk.search.query import parse_query
 from tests import realtext, smallzh
 from tests.conftest import index_records
@@ -60,6 +62,13 @@ def _key(hits: list[tuple[float, tantivy.DocAddress]]) -> list[tuple[int, int]]:
     return [(a.segment_ord, a.doc) for _, a in hits]
 
 
+def _tops(s: tantivy.Searcher, full_query: tantivy.Query, split: pruned.Split
+          ) -> Iterator[tuple[int, list[Scored], list[Scored] | None]]:
+    """(k, the full query's top k, the split's) for k = 3, 10, 40."""
+    for k in (3, 10, 40):
+        yield k, s.search(full_query, k, count=False).hits, pruned.top_k(s, split, k)
+
+
 def test_the_split_top_k_is_the_full_querys_top_k(corpus: tuple[Path, list[str]]) -> None:
     """For every headline, k = 3, 10, 40 and both tunings: the same documents, scores and
     order as the full query, or None (only with common words). Headlines always bring
@@ -77,10 +86,7 @@ def test_the_split_top_k_is_the_full_querys_top_k(corpus: tuple[Path, list[str]]
             split = plan.split(searcher.schema, [])
             if split is None:
                 continue
-            full_query = plan.query(searcher.schema, [])
-            for k in (3, 10, 40):
-                want = s.search(full_query, k, count=False).hits
-                got = pruned.top_k(s, split, k)
+            for k, want, got in _tops(s, plan.query(searcher.schema, []), split):
                 seen["split"] += 1
                 if got is None:
                     seen["uncertain"] += 1
@@ -152,10 +158,7 @@ def test_a_filter_joins_the_split_as_a_gate(corpus: tuple[Path, list[str]]) -> N
                     assert plan.impossible or plan.required or not plan.optional_terms
                     continue
                 assert split.gate is not None
-                full_query = plan.query(searcher.schema, filters)
-                for k in (3, 10, 40):
-                    want = s.search(full_query, k, count=False).hits
-                    got = pruned.top_k(s, split, k)
+                for k, want, got in _tops(s, plan.query(searcher.schema, filters), split):
                     seen["gated"] += 1
                     if got is None:
                         seen["uncertain"] += 1
@@ -222,19 +225,25 @@ def test_searches_list_the_same_pages_split_or_not(corpus: tuple[Path, list[str]
                 assert on.total == off.total
 
 
+def _counted(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """A list that grows by one on each call of `pruned.<name>` (which still runs)."""
+    calls: list[int] = []
+    real = getattr(pruned, name)
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pruned, name, counted)
+    return calls
+
+
 def test_a_small_index_asks_the_query_as_built(corpus: tuple[Path, list[str]],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Below `Tuning.pruned_min_docs` the split's extra passes cost more than they save:
     the search never takes it; from that size on, it does."""
     data, queries = corpus
-    calls: list[int] = []
-    real_top_k = pruned.top_k
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        return real_top_k(*args, **kwargs)
-
-    monkeypatch.setattr(pruned, "top_k", counted)
+    calls = _counted(monkeypatch, "top_k")
     for text in queries[:10]:
         search(text, data=data, embedder=None, mode="lexical", tuning=Tuning())
     assert not calls
@@ -250,14 +259,7 @@ def test_a_filtered_search_gates_only_words_with_many_postings(
     words' terms hold that many postings together (the filtered full query is cheap
     otherwise); with the bar at 0 it always does."""
     data, queries = corpus
-    gates: list[int] = []
-    real_make_gate = pruned.make_gate
-
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        gates.append(1)
-        return real_make_gate(*args, **kwargs)
-
-    monkeypatch.setattr(pruned, "make_gate", counted)
+    gates = _counted(monkeypatch, "make_gate")
     for bar, expect_some in ((10**9, False), (0, True)):
         gates.clear()
         for text in queries[:10]:
