@@ -237,6 +237,15 @@ def term_query(schema: tantivy.Schema, analysis: TermAnalysis,
     return _must(runs)
 
 
+def _window_terms(f: SearchFilters, span_of: Callable[[], lx.DateSpan | None] | None
+                  ) -> list[str] | None:
+    """The filter set's date window, with its languages, as `period` terms (None: no
+    window, no `span_of`, or a bound that is not a midnight)."""
+    if (f.after is None and f.before is None) or span_of is None:
+        return None
+    return lx.period_filter_terms(f.languages, f.after, f.before, span_of)
+
+
 def filter_queries(schema: tantivy.Schema, f: SearchFilters,
                    span_of: Callable[[], lx.DateSpan | None] | None = None
                    ) -> list[tantivy.Query]:
@@ -248,19 +257,21 @@ def filter_queries(schema: tantivy.Schema, f: SearchFilters,
     Otherwise a language with dates is one range clause when it can be
     (`lexical.language_dates_query`)."""
     out = []
-    dated = f.after is not None or f.before is not None
-    period = (lx.period_filter_terms(f.languages, f.after, f.before, span_of)
-              if dated and span_of is not None else None)
-    both = None
+    period = _window_terms(f, span_of)
     if period is not None:
         out.append(lx.period_query(schema, period))
-    elif f.languages:
-        both = lx.language_dates_query(schema, f.languages, f.after, f.before)
-        out.append(both if both is not None else lx.languages_query(schema, f.languages))
+    else:
+        both = (lx.language_dates_query(schema, f.languages, f.after, f.before)
+                if f.languages else None)
+        if both is not None:
+            out.append(both)
+        else:
+            if f.languages:
+                out.append(lx.languages_query(schema, f.languages))
+            if f.after is not None or f.before is not None:
+                out.append(lx.date_range_query(schema, f.after, f.before))
     if f.sources:
         out.append(lx.sources_query(schema, f.sources))
-    if period is None and both is None and dated:
-        out.append(lx.date_range_query(schema, f.after, f.before))
     return [tantivy.Query.const_score_query(q, 0.0) for q in out]
 
 
@@ -272,12 +283,10 @@ def gate_terms(f: SearchFilters, span_of: Callable[[], lx.DateSpan | None] | Non
     languages are `period` terms, languages alone `lang` terms."""
     if f.sources:
         return None
-    if f.after is not None or f.before is not None:
-        if span_of is None:
-            return None
-        terms = lx.period_filter_terms(f.languages, f.after, f.before, span_of)
-        return None if terms is None else [(lx.PERIOD, t) for t in terms]
-    return [(lx.LANG, b) for b in dict.fromkeys(base_language(x) for x in f.languages)]
+    if f.after is None and f.before is None:
+        return [(lx.LANG, b) for b in dict.fromkeys(base_language(x) for x in f.languages)]
+    period = _window_terms(f, span_of)
+    return None if period is None else [(lx.PERIOD, t) for t in period]
 
 
 @dataclass
