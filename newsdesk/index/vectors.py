@@ -89,15 +89,41 @@ class VectorMeta:
     """Case-folded source name and domain (what `source:` matches)."""
     published: datetime | None = None
 
-    def to_json(self) -> list[Any]:
+    def row(self) -> _MetaRow:
         ts = _timestamp(self.published) if self.published is not None else None
-        return [self.language, list(self.sources), ts]
+        return (self.language, tuple(self.sources), ts)
 
     @classmethod
-    def from_json(cls, row: Sequence[Any]) -> VectorMeta:
-        lang, sources, ts = row
-        when = datetime.fromtimestamp(ts, UTC) if ts is not None else None
-        return cls(str(lang), tuple(sources), when)
+    def from_row(cls, row: _MetaRow) -> VectorMeta:
+        language, sources, ts = row
+        return cls(language, sources, datetime.fromtimestamp(ts, UTC) if ts is not None else None)
+
+
+_MetaRow = tuple[str, tuple[str, ...], int | None]
+"""A `VectorMeta` as the index keeps it, one per article: (language, source keys, publish
+time in whole seconds, as saved). Why not the dataclass: a million instances are a
+million objects CPython's cycle collector walks on every full collection, which
+stalls every search for ~300 ms (at 1M, the search bench's timed phase ran 7 in 95 s),
+and ~300 bytes each. A tuple
+of strings and ints is untracked by the collector after its first pass, and the
+source tuples and language strings are shared (`_Interned`)."""
+
+
+def _row_of_json(row: Sequence[Any]) -> _MetaRow:
+    language, sources, ts = row
+    return (str(language), tuple(sources), int(ts) if ts is not None else None)
+
+
+class _Interned:
+    """One shared object per distinct language and source tuple of the rows."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, Any] = {}
+
+    def row(self, row: _MetaRow) -> _MetaRow:
+        language, sources, ts = row
+        return (self._seen.setdefault(language, language),
+                self._seen.setdefault(sources, sources), ts)
 
 
 @dataclass(frozen=True)
@@ -123,22 +149,22 @@ def _timestamp(value: datetime) -> int:
 class _Arrays:
     """Per-position numpy views of one language's graph, rebuilt after each change."""
 
-    def __init__(self, part: _Partition, metas: dict[str, VectorMeta],
+    def __init__(self, part: _Partition, metas: dict[str, _MetaRow],
                  codes: dict[str, int]) -> None:
         n = len(part.articles)
         self.live = np.fromiter((a is not None for a in part.articles), dtype=bool, count=n)
         self.dated = np.zeros(n, dtype=bool)
         self.when = np.full(n, _NO_DATE, dtype=np.int64)
-        width = max([1, *(len(metas[a].sources) for a in part.articles if a is not None)])
+        width = max([1, *(len(metas[a][1]) for a in part.articles if a is not None)])
         self.sources = np.full((n, width), -1, dtype=np.int32)
         for pos, article_id in enumerate(part.articles):
             if article_id is None:
                 continue
-            meta = metas[article_id]
-            if meta.published is not None:
+            _, sources, ts = metas[article_id]
+            if ts is not None:
                 self.dated[pos] = True
-                self.when[pos] = _timestamp(meta.published)
-            for j, key in enumerate(meta.sources):
+                self.when[pos] = ts
+            for j, key in enumerate(sources):
                 self.sources[pos, j] = codes.setdefault(key, len(codes))
         self.count = int(self.live.sum())
         self._mean: np.ndarray | None = None
@@ -184,7 +210,8 @@ class VectorIndex:
         self._parts: dict[str, _Partition] = {}
         self._where: dict[str, tuple[str, int]] = {}  # article id -> (language, position)
         self._hashes: dict[str, str] = {}  # article id -> hash of the embedded text
-        self._metas: dict[str, VectorMeta] = {}
+        self._metas: dict[str, _MetaRow] = {}  # article id -> filter attributes
+        self._interned = _Interned()
         self._codes: dict[str, int] = {}  # source key -> small int (masks)
         self._stamp: tuple[int, int, int] | None = None
         self.dirty = False
@@ -231,7 +258,8 @@ class VectorIndex:
                 offset += size
                 parts[entry["language"]] = _Partition(
                     int(meta["dim"]), faiss.deserialize_index(blob), list(entry["articles"]))
-            metas = {a: VectorMeta.from_json(row) for a, row in meta["metas"].items()}
+            interned = _Interned()
+            metas = {a: interned.row(_row_of_json(row)) for a, row in meta["metas"].items()}
         except (OSError, ValueError, RuntimeError, struct.error, KeyError, TypeError) as exc:
             raise VectorIndexError(f"cannot read vector index {self.path}: {exc} "
                                    "(run `newsdesk reindex`)") from None
@@ -243,6 +271,7 @@ class VectorIndex:
                            for pos, a in enumerate(p.articles) if a is not None}
             self._hashes = dict(meta["hashes"])
             self._metas = metas
+            self._interned = interned
             self._codes = {}
             self._stamp = stamp
             self.dirty = False
@@ -268,7 +297,8 @@ class VectorIndex:
                 "partitions": [{"language": lang, "bytes": int(body.size), "articles": arts}
                                for lang, body, arts in bodies],
                 "hashes": self._hashes,
-                "metas": {a: m.to_json() for a, m in self._metas.items()},
+                "metas": {a: [lang, list(sources), ts]
+                          for a, (lang, sources, ts) in self._metas.items()},
             }
             blob = json.dumps(meta, ensure_ascii=False).encode()
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -308,7 +338,8 @@ class VectorIndex:
         return self._hashes.get(article_id)
 
     def meta(self, article_id: str) -> VectorMeta | None:
-        return self._metas.get(article_id)
+        row = self._metas.get(article_id)
+        return VectorMeta.from_row(row) if row is not None else None
 
     def language_of(self, article_id: str) -> str | None:
         where = self._where.get(article_id)
@@ -349,7 +380,7 @@ class VectorIndex:
                     self._where[ids[i]] = (language, start + j)
                 part.arrays = None
             for i, article_id in enumerate(ids):
-                self._metas[article_id] = metas[i]
+                self._metas[article_id] = self._interned.row(metas[i].row())
             if hashes is not None:
                 self._hashes.update(zip(ids, hashes, strict=True))
             self.dirty = True
@@ -360,8 +391,9 @@ class VectorIndex:
             where = self._where.get(article_id)
             if where is None or where[0] != base_language(meta.language):
                 return False
-            if self._metas.get(article_id) != meta:
-                self._metas[article_id] = meta
+            row = self._interned.row(meta.row())
+            if self._metas.get(article_id) != row:
+                self._metas[article_id] = row
                 self._parts[where[0]].arrays = None
                 self.dirty = True
             return True
