@@ -56,7 +56,13 @@ from bench._scale_data import (  # noqa: E402
     load_real,
     split_held_out,
 )
-from bench._scale_stats import disk_mib, peak_rss_mib, percentiles, rss_mib  # noqa: E402
+from bench._scale_stats import (  # noqa: E402
+    MachineWindow,
+    disk_mib,
+    peak_rss_mib,
+    percentiles,
+    rss_mib,
+)
 from bench._scale_vectors import (  # noqa: E402
     CACHE,
     embed_into_cache,
@@ -303,6 +309,10 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
     cell's p95 by 15 ms between identical single-pass runs; a median per query keeps
     what the query costs and drops most of what the minute cost. The percentiles of
     every single run are kept too (`all_runs`).
+
+    `machine`: for each pass of a cell, the CPU time the hypervisor stole meanwhile and
+    a fixed workload's time before and after it (`MachineWindow`): a slow pass with a
+    slow calibration came from the minute, not from the code.
     """
     for q in queries:
         search(q.text, mode="dense", limit=1)
@@ -314,10 +324,12 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
                        **(filter_for(q, languages) if filtered else {}))
     times: dict[tuple[str, bool], list[list[float]]] = {c: [[] for _ in queries] for c in cells}
     empties: dict[tuple[str, bool], int] = dict.fromkeys(cells, 0)
+    machine: dict[tuple[str, bool], list[dict[str, float]]] = {c: [] for c in cells}
     for rep in range(repeat):
         for mode, filtered in cells[rep % len(cells):] + cells[:rep % len(cells)]:
             if forget is not None:
                 forget()  # no cell finds what another cell (or pass) left in a cache
+            window = MachineWindow.start()
             for k, q in enumerate([*queries[:warmup], *queries]):
                 kwargs = filter_for(q, languages) if filtered else {}
                 t0 = time.perf_counter()
@@ -327,6 +339,7 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
                     times[(mode, filtered)][k - warmup].append(ms)
                     if rep == 0:
                         empties[(mode, filtered)] += not res.hits
+            machine[(mode, filtered)].append(window.stop())
     out: dict[str, dict[str, Any]] = {}
     for mode, filtered in cells:
         per_query = [statistics.median(t) for t in times[(mode, filtered)]]
@@ -339,11 +352,15 @@ def measure_latency(search: Callable[..., Any], queries: Sequence[Query], langua
         out[key] = {**percentiles(per_query), "empty": empty, "repeat": repeat,
                     "by_kind": {kind: percentiles(v) for kind, v in sorted(by_kind.items())},
                     "all_runs": [percentiles([t[r] for t in times[(mode, filtered)]])
-                                 for r in range(repeat)]}
+                                 for r in range(repeat)],
+                    "machine": machine[(mode, filtered)]}
         s = out[key]
         runs = " ".join(f"{r['p95']:.1f}" for r in s["all_runs"])
+        calib = " ".join(f"{m['calibration_ms']:.1f}" for m in s["machine"])
+        steal = max(m["steal_pct"] for m in s["machine"])
         log(f"  {key}: p50 {s['p50']:.1f} p95 {s['p95']:.1f} p99 {s['p99']:.1f} ms "
-            f"({empty} empty; p95 of each run: {runs})")
+            f"({empty} empty; p95 of each run: {runs}; calibration ms: {calib}; "
+            f"steal ≤ {steal:.1f} %)")
     return out
 
 
