@@ -374,7 +374,7 @@ def forget_caches(data: Path) -> None:
     `measure_latency`); the query-vector cache stays, as before."""
     from newsdesk.search import snippets
 
-    snippets._needles.cache_clear()
+    snippets.clear_caches()
 
 
 # --- the run --------------------------------------------------------------------------------

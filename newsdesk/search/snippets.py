@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -490,10 +489,10 @@ def _thai_words(text: str, hits: Sequence[tuple[int, int, int]],
     The Thai chain runs newmm on each whole run of Thai script (Thai folds to itself),
     so cutting the hit's whole run gives exactly the index's words there; a one-word
     hit is real when that cut falls at its two ends and nowhere between. No tokens are
-    built, and hits in one run share its cut: this was half a Thai snippet's time
+    built, and hits in one run share its cut (`_thai_cuts`): this was half a Thai snippet's time
     when each hit's ±12-character context was cut instead.
     """
-    from newsdesk.text.segment_th import THAI_RUN, newmm_words
+    from newsdesk.text.segment_th import THAI_RUN
 
     undecided: list[tuple[int, int, int]] = []
     thai: list[tuple[int, int, int]] = []
@@ -505,27 +504,52 @@ def _thai_words(text: str, hits: Sequence[tuple[int, int, int]],
             undecided.append(hit)
     if not thai:
         return [], undecided
-    runs = [m.span() for m in THAI_RUN.finditer(text)]
-    starts = [a for a, _ in runs]
     confirmed: list[tuple[int, int, int]] = []
-    cuts_of: dict[int, set[int]] = {}
     for hit in thai:
         s, e, _ = hit
-        a, b = runs[bisect_right(starts, s) - 1]
+        a, b = _thai_run_around(text, s)
         if any(0 <= j < len(text) and _INVISIBLE.match(text, j) for j in (a - 1, b)):
             undecided.append(hit)  # "นโย\u200bบาย" is one word for the analyser
             continue
-        cuts = cuts_of.get(a)
-        if cuts is None:
-            at = a
-            cuts = {at}
-            for word in newmm_words(text[a:b]):
-                at += len(word)
-                cuts.add(at)
-            cuts_of[a] = cuts
-        if s in cuts and e in cuts and not any(j in cuts for j in range(s + 1, e)):
+        cuts = _thai_cuts(text[a:b])
+        if s - a in cuts and e - a in cuts and not any(j - a in cuts for j in range(s + 1, e)):
             confirmed.append(hit)
     return confirmed, undecided
+
+
+def clear_caches() -> None:
+    """Forget what earlier snippets left cached (needles, Thai cuts): benches time each
+    pass without the last one's work."""
+    _needles.cache_clear()
+    _thai_cuts.cache_clear()
+
+
+def _thai_run_around(text: str, at: int) -> tuple[int, int]:
+    """The run of Thai script holding text[at] (found from `at` outwards: the runs of a
+    whole paragraph cost more to list than a few hits' neighbourhoods to walk)."""
+    from newsdesk.text.segment_th import THAI_RUN
+
+    start = at
+    while start > 0 and "\u0e00" <= text[start - 1] <= "\u0e7f":
+        start -= 1
+    found = THAI_RUN.match(text, at)
+    return start, found.end() if found is not None else at
+
+
+@lru_cache(maxsize=4096)
+def _thai_cuts(run: str) -> frozenset[int]:
+    """Where newmm cuts a run of Thai script (offsets in the run, both ends included).
+
+    Kept across calls: a snippet's window, its minor words and the next search's hit
+    on the same article ask about the same runs (a quarter of the calls on the 1M
+    bench's Thai pages)."""
+    from newsdesk.text.segment_th import newmm_words
+
+    at, cuts = 0, {0}
+    for word in newmm_words(run):
+        at += len(word)
+        cuts.add(at)
+    return frozenset(cuts)
 
 
 def _confirm(text: str, language: str, matches: Sequence[TermMatch],
