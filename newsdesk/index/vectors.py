@@ -104,9 +104,8 @@ _MetaRow = tuple[str, tuple[str, ...], int | None]
 time in whole seconds, as saved). Why not the dataclass: a million instances are a
 million objects CPython's cycle collector walks on every full collection, which
 stalls every search for ~300 ms (at 1M, the search bench's timed phase ran 7 in 95 s),
-and ~300 bytes each. A tuple
-of strings and ints is untracked by the collector after its first pass, and the
-source tuples and language strings are shared (`_Interned`)."""
+and ~300 bytes each. A tuple of strings and ints is untracked by the collector after
+its first pass, and the source tuples and language strings are shared (`_Interned`)."""
 
 
 def _row_of_json(row: Sequence[Any]) -> _MetaRow:

@@ -489,8 +489,8 @@ def _thai_words(text: str, hits: Sequence[tuple[int, int, int]],
     The Thai chain runs newmm on each whole run of Thai script (Thai folds to itself),
     so cutting the hit's whole run gives exactly the index's words there; a one-word
     hit is real when that cut falls at its two ends and nowhere between. No tokens are
-    built, and hits in one run share its cut (`_thai_cuts`): this was half a Thai snippet's time
-    when each hit's ±12-character context was cut instead.
+    built, and hits in one run share its cut (`_thai_cuts`): this was half a Thai
+    snippet's time when each hit's ±12-character context was cut instead.
     """
     from newsdesk.text.segment_th import THAI_RUN
 
